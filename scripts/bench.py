@@ -1,0 +1,132 @@
+"""Recorder benchmark: plain vs recorded runs of ../shared/bench workloads, same interpreter binary.
+
+Owns the numbers printed by `npm run bench` for issue 2. Measures only; asserts nothing (goals are read by
+people from the table). Usage: python scripts/bench.py [--python BIN] [--runs N] [--full] [--only NAME,...]
+"""
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH_DIR = os.environ.get("WCF_BENCH_DIR") or os.path.join(os.path.dirname(ROOT), "shared", "bench")
+
+# Scaled-down arguments keep a full table under a few minutes with the pure-Python recorder;
+# --full uses each workload's own defaults.
+WORKLOADS = [
+    ("compute", "compute.py", ["1"]),
+    ("tight_loop", "tight_loop.py", ["100000"]),
+    ("recursion", "recursion.py", ["10", "2"]),
+    ("many_locals", "many_locals.py", ["30000"]),
+    ("threads", "threads.py", ["2000", "4"]),
+    ("io_bound", "io_bound.py", ["300"]),
+    ("numpy_train", "numpy_train.py", ["20", "1024"]),
+]
+MODES = ["lite", "balanced", "deep"]
+
+# Runs a command, reports wall time and the child's peak RSS (ru_maxrss of the waited child only).
+TIMER = r"""
+import os, resource, subprocess, sys, time, json
+t0 = time.perf_counter()
+p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+wall = time.perf_counter() - t0
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": wall, "rss_kb": ru.ru_maxrss, "rc": p.returncode, "err": p.stderr.decode(errors="replace")[-2000:]}))
+"""
+
+
+def real_python(requested):
+    """Resolve a pyenv shim to the real binary so its ~0.1 s start-up does not skew ratios."""
+    out = subprocess.run([requested, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True)
+    return out.stdout.strip() or requested
+
+
+def timed(python, argv, env):
+    out = subprocess.run([python, "-c", TIMER] + argv, capture_output=True, text=True, env=env)
+    return json.loads(out.stdout)
+
+
+def has_numpy(python):
+    return subprocess.run([python, "-c", "import numpy"], capture_output=True).returncode == 0
+
+
+def recording_stats(path):
+    con = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+    try:
+        steps = con.execute("SELECT count(*) FROM steps").fetchone()[0]
+        lines = con.execute("SELECT count(*) FROM steps WHERE kind = 0").fetchone()[0]
+        changes = con.execute("SELECT count(*) FROM bindings").fetchone()[0]
+        changes += con.execute("SELECT count(*) FROM object_states").fetchone()[0]
+        dropped = con.execute("SELECT count(*) FROM notices WHERE kind LIKE '%drop%'").fetchone()[0]
+        status = dict(con.execute("SELECT key, value FROM meta")).get("status")
+    finally:
+        con.close()
+    return {"steps": steps, "lines": lines, "changes": changes, "dropped": dropped, "status": status}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--python", default=os.environ.get("WCF_BENCH_PYTHON", "python3"))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--full", action="store_true")
+    ap.add_argument("--only", default="")
+    args = ap.parse_args()
+    python = real_python(args.python)
+    only = set(filter(None, args.only.split(",")))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.path.join(ROOT, "native") + os.pathsep + env.get("PYTHONPATH", "")
+    tmp = tempfile.mkdtemp(prefix="wcf-bench-")
+    print("interpreter: %s (%s)" % (python, subprocess.run([python, "-V"], capture_output=True, text=True).stdout.strip()))
+    print("runs per cell: %d (median); workloads from %s%s" % (args.runs, BENCH_DIR, "" if args.full else " with scaled-down arguments"))
+    header = "%-12s %-8s %8s %9s %10s %11s %9s %9s %8s %12s %s" % (
+        "workload", "mode", "ratio", "plain_s", "steps", "rec_bytes", "B/line", "rss_MB", "dropped", "ingest_ev/s", "status")
+    print(header)
+    print("-" * len(header))
+    for name, script, small_args in WORKLOADS:
+        if only and name not in only:
+            continue
+        path = os.path.join(BENCH_DIR, script)
+        if not os.path.exists(path):
+            print("%-12s SKIP: %s not found" % (name, path))
+            continue
+        if name == "numpy_train" and not has_numpy(python):
+            print("%-12s SKIP: numpy is not installed for %s" % (name, python))
+            continue
+        wl_args = [] if args.full else small_args
+        plain = [timed(python, [path] + wl_args, env) for _ in range(args.runs)]
+        if any(r["rc"] != 0 for r in plain):
+            print("%-12s plain run failed: %s" % (name, plain[0]["err"]))
+            continue
+        plain_s = statistics.median(r["wall"] for r in plain)
+        for mode in MODES:
+            rec = os.path.join(tmp, "%s-%s.wcf" % (name, mode))
+            runs = []
+            for _ in range(args.runs):
+                if os.path.exists(rec):
+                    os.remove(rec)
+                runs.append(timed(python, ["-m", "watercodeflow", "record", "--mode", mode, "--out", rec, "--", path] + wl_args, env))
+            failed = [r for r in runs if r["rc"] != 0]
+            if failed:
+                print("%-12s %-8s recorded run failed (exit %d): %s" % (name, mode, failed[0]["rc"], failed[0]["err"].strip().splitlines()[-1:] ))
+                continue
+            rec_s = statistics.median(r["wall"] for r in runs)
+            st = recording_stats(rec)
+            size = os.path.getsize(rec)
+            per_line = (size / st["lines"]) if st["lines"] else float("nan")
+            events = st["steps"] + st["changes"]
+            print("%-12s %-8s %7.1fx %9.3f %10d %11d %9.1f %9.1f %8d %12.0f %s" % (
+                name, mode, rec_s / plain_s, plain_s, st["steps"], size, per_line,
+                max(r["rss_kb"] for r in runs) / 1024.0, st["dropped"], events / rec_s, st["status"]))
+    shutil.rmtree(tmp, ignore_errors=True)
+    print("ratio = median recorded wall / median plain wall; B/line = file bytes / line steps;"
+          " ingest = (steps + value changes) / recorded wall time (file closed and queryable at exit)")
+
+
+if __name__ == "__main__":
+    main()
