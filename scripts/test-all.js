@@ -85,7 +85,7 @@ function listTests(dir, suffix) {
 
 if (!only || only === 'py') {
   for (const py of pythons()) {
-    runSuite(`python recorder+reader (${py.label})`, py.bin, ['-m', 'unittest', 'discover', '-s', 'test/python', '-t', '.'],
+    runSuite(`python recorder+reader (${py.label})`, py.bin, ['-m', 'unittest', 'discover', '-s', 'test/python', '-t', 'test/python'],
       parseUnittest, { PYTHONPATH: path.join(root, 'native'), WCF_TEST_PYTHON: py.bin });
   }
 }
