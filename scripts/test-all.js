@@ -104,7 +104,9 @@ if (!only || only === 'native') {
 }
 
 if (!only || only === 'node') {
-  const files = listTests(path.join(root, 'out', 'test'), '.test.js').filter((f) => !f.includes(`${path.sep}e2e${path.sep}`));
+  const files = [path.join(root, 'out', 'test'), path.join(root, 'out', 'extension', 'test')]
+    .flatMap((dir) => listTests(dir, '.test.js'))
+    .filter((f) => !f.includes(`${path.sep}e2e${path.sep}`));
   if (files.length === 0) skip('TypeScript tests', 'no compiled tests in out/test (run `npx tsc -p .` first)');
   else runSuite('TypeScript unit + DAP', process.execPath, ['--test', '--test-concurrency=1', ...files], parseNodeTest);
 }
