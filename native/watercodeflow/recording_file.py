@@ -1,0 +1,171 @@
+# Opens a recording file read-only and decides whether it can be read: missing/empty/truncated/foreign files,
+# schema version refusal, and indexing a killed run's copy in memory. It must not interpret steps or values.
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from typing import Dict, Optional, Tuple
+from urllib.parse import quote
+
+from .recording_error import RecordingError, damaged_recording_error
+
+SUPPORTED_SCHEMA_VERSION = 1
+RECORDING_FORMAT_NAME = "watercodeflow-recording"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+# A killed run has no indexes (they are built at close). The reader copies such a file into memory and indexes
+# the copy when it fits comfortably (a third of the available memory, at least this much); above that,
+# queries stay correct but scan tables.
+IN_MEMORY_INDEX_MIN_LIMIT_BYTES = 256 * 1024 * 1024
+_SCHEMA_INDEXES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema_indexes.sql")
+_CORE_TABLES = ("meta", "files", "code", "frames", "steps", "scopes", "names", "vals", "bindings", "objects",
+                "object_states")
+
+
+@dataclass
+class OpenedRecordingFile:
+    """A recording that passed every opening check; `db` is read-only (or an indexed in-memory copy)."""
+    db: sqlite3.Connection
+    meta: Dict[str, str]
+    schema_version: int
+    indexed_in_memory: bool
+
+
+def open_recording_file(path: str) -> OpenedRecordingFile:
+    """Checks and opens `path`; raises RecordingError with what to do when it cannot be read."""
+    check_file(path)
+    db = connect_read_only(path)
+    try:
+        meta = read_meta(db, path)
+        schema_version = check_version(meta, path)
+        check_tables(db, path)
+        db, indexed_in_memory = with_indexes(db, path)
+    except sqlite3.DatabaseError as error:
+        db.close()
+        raise damaged_recording_error(path, error) from error
+    except RecordingError:
+        db.close()
+        raise
+    return OpenedRecordingFile(db, meta, schema_version, indexed_in_memory)
+
+
+def check_file(path: str) -> None:
+    """Refuses what is visibly not a complete recording before SQLite sees it (SQLite's own errors are vaguer)."""
+    if not os.path.exists(path):
+        raise RecordingError("no recording at %s: check the path (record one with "
+                             "`watercodeflow record --out FILE -- program.py`)" % path)
+    if os.path.isdir(path):
+        raise RecordingError("%s is a directory, not a recording file" % path)
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(100)
+    except OSError as error:
+        raise RecordingError("cannot read %s: %s" % (path, error.strerror or error)) from error
+    if len(header) == 0:
+        raise RecordingError("%s is empty: the recorder was stopped before it wrote anything" % path)
+    if not header.startswith(SQLITE_MAGIC):
+        raise RecordingError("%s is not a WaterCodeFlow recording (not an SQLite file)" % path)
+    if len(header) < 100:
+        raise RecordingError("%s is truncated (%d bytes, shorter than an SQLite header)" % (path, len(header)))
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    page_count = int.from_bytes(header[28:32], "big")
+    header_count_valid = header[24:28] == header[92:96]
+    # With a WAL file beside it the main file may legitimately lag; only judge a file without one.
+    if header_count_valid and page_count and not os.path.exists(path + "-wal"):
+        expected = page_size * page_count
+        actual = os.path.getsize(path)
+        if actual < expected:
+            raise RecordingError("%s is truncated: %d bytes of %d (the file was cut short, e.g. by a "
+                                 "copy or disk full); re-record or restore the full file"
+                                 % (path, actual, expected))
+
+
+def connect_read_only(path: str) -> sqlite3.Connection:
+    uri = "file:%s?mode=ro" % quote(os.path.abspath(path))
+    try:
+        db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        db.execute("PRAGMA query_only = 1")
+        return db
+    except sqlite3.DatabaseError as error:
+        raise damaged_recording_error(path, error) from error
+
+
+def read_meta(db: sqlite3.Connection, path: str) -> Dict[str, str]:
+    try:
+        rows = db.execute("SELECT key, value FROM meta").fetchall()
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):
+            raise RecordingError("%s is an SQLite file but not a WaterCodeFlow recording (it has no meta "
+                                 "table)" % path) from error
+        raise
+    meta = {str(key): str(value) for key, value in rows}
+    if meta.get("format", RECORDING_FORMAT_NAME) != RECORDING_FORMAT_NAME:
+        raise RecordingError("%s is not a WaterCodeFlow recording (meta.format is %r)"
+                             % (path, meta.get("format")))
+    return meta
+
+
+def check_version(meta: Dict[str, str], path: str) -> int:
+    """The recording's schema version, when this reader can read it (docs/recording-format.md, versioning)."""
+    raw = meta.get("schema_version")
+    if raw is None:
+        raise RecordingError("%s has no meta.schema_version: not a WaterCodeFlow recording, or it was "
+                             "killed before its header was written" % path)
+    try:
+        version = int(raw)
+    except ValueError as error:
+        raise RecordingError("%s has an unreadable schema_version %r" % (path, raw)) from error
+    if version > SUPPORTED_SCHEMA_VERSION:
+        raise RecordingError("this recording has format version %d; this WaterCodeFlow reads up to version "
+                             "%d \u2014 update WaterCodeFlow" % (version, SUPPORTED_SCHEMA_VERSION))
+    if version < 1:
+        raise RecordingError("%s has schema_version %d, which no WaterCodeFlow ever wrote" % (path, version))
+    return version
+
+
+def check_tables(db: sqlite3.Connection, path: str) -> None:
+    present = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    missing = [name for name in _CORE_TABLES if name not in present]
+    if missing:
+        raise RecordingError("%s lacks the tables %s: it is damaged or was not written by WaterCodeFlow"
+                             % (path, ", ".join(missing)))
+
+
+def with_indexes(db: sqlite3.Connection, path: str) -> Tuple[sqlite3.Connection, bool]:
+    """(connection to query, whether it is an indexed in-memory copy). A killed run lacks the indexes; its copy
+    is indexed in memory when small enough, otherwise `db` is kept and queries scan tables."""
+    indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    if "bindings_by_scope" in indexes or not os.path.exists(_SCHEMA_INDEXES_FILE):
+        return db, False
+    size = os.path.getsize(path)
+    if os.path.exists(path + "-wal"):
+        size += os.path.getsize(path + "-wal")
+    if size > in_memory_index_limit():
+        return db, False  # correct but slower: lookups scan tables
+    memory = sqlite3.connect(":memory:", check_same_thread=False)
+    db.backup(memory)
+    db.close()
+    with open(_SCHEMA_INDEXES_FILE, encoding="utf-8") as handle:
+        memory.executescript(handle.read())
+    return memory, True
+
+
+def in_memory_index_limit() -> int:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return max(IN_MEMORY_INDEX_MIN_LIMIT_BYTES, int(line.split()[1]) * 1024 // 3)
+    except (OSError, ValueError, IndexError):
+        pass
+    return IN_MEMORY_INDEX_MIN_LIMIT_BYTES
+
+
+def meta_int(meta: Dict[str, str], key: str) -> Optional[int]:
+    """An integer meta value, None when absent, empty or unreadable (a killed run may lack the end values)."""
+    text = meta.get(key)
+    try:
+        return None if text is None or text == "" else int(text)
+    except ValueError:
+        return None
