@@ -23,10 +23,22 @@ function run(title, cmd, args, opts = {}) {
 
 const extra = process.argv.slice(2);
 run('Recorder: plain vs recorded (issue 2)', python, [path.join('scripts', 'bench.py'), '--python', python, ...extra]);
-if (fs.existsSync(path.join(root, 'out', 'test', 'bench', 'replay.bench.js'))) {
-  run('Adapter: replay latency (issue 3)', process.execPath, [path.join('out', 'test', 'bench', 'replay.bench.js')]);
+const replayBench = path.join(root, 'out', 'test', 'adapter', 'replay-bench.js');
+if (fs.existsSync(replayBench)) {
+  // A recording of >= 1M steps (tight_loop with 300k iterations), made once with the real recorder.
+  const os = require('os');
+  const rec = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wcf-replay-bench-')), 'tight_loop.wcf');
+  const program = path.join(root, '..', 'shared', 'bench', 'tight_loop.py');
+  console.log(`\n== Adapter: replay latency on a recording of tight_loop.py 300000 (issue 3)`);
+  const made = spawnSync(python, ['-m', 'watercodeflow', 'record', '--out', rec, '--', program, '300000'], {
+    cwd: root, stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, PYTHONPATH: path.join(root, 'native') },
+  });
+  if (made.status === 0) run('replay engine timings', process.execPath, [replayBench, '--bench', rec]);
+  else console.log(`SKIP: recording tight_loop failed (exit ${made.status})`);
+  fs.rmSync(path.dirname(rec), { recursive: true, force: true });
 } else {
-  console.log('\n== Adapter: replay latency (issue 3)\nSKIP: run `npx tsc -p .` first (out/test/bench/replay.bench.js missing)');
+  console.log('\n== Adapter: replay latency (issue 3)\nSKIP: run `npx tsc -p .` first (out/test/adapter/replay-bench.js missing)');
 }
 if (fs.existsSync(path.join(root, 'native', 'libwcf', 'Makefile'))) {
   run('Native write tracker: collect cost per mechanism (issue 5)', 'make', ['-s', '-C', 'native/libwcf', 'bench']);

@@ -88,6 +88,8 @@ if (!only || only === 'py') {
     runSuite(`python recorder+reader (${py.label})`, py.bin, ['-m', 'unittest', 'discover', '-s', 'test/python', '-t', 'test/python'],
       parseUnittest, { PYTHONPATH: path.join(root, 'native'), WCF_TEST_PYTHON: py.bin });
   }
+  const py = pythons()[0];
+  if (py) runSuite('DAP suite reference tools (python)', py.bin, ['-m', 'unittest', 'discover', '-s', 'test/dap/tools', '-p', 'test_*.py'], parseUnittest);
 }
 
 if (!only || only === 'native') {
