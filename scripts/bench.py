@@ -34,7 +34,7 @@ MODES = ["lite", "balanced", "deep"]
 TIMER = r"""
 import os, resource, subprocess, sys, time, json
 t0 = time.perf_counter()
-p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+p = subprocess.run([sys.executable] + sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 wall = time.perf_counter() - t0
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"wall": wall, "rss_kb": ru.ru_maxrss, "rc": p.returncode, "err": p.stderr.decode(errors="replace")[-2000:]}))

@@ -27,3 +27,7 @@ CREATE TABLE exceptions (step INTEGER NOT NULL, frame_id INTEGER, type TEXT NOT 
 CREATE TABLE output (step INTEGER NOT NULL, stream TEXT NOT NULL, text TEXT NOT NULL);
 CREATE TABLE watches (step INTEGER NOT NULL, name TEXT NOT NULL, value_id INTEGER);
 CREATE TABLE notices (step INTEGER, kind TEXT NOT NULL, message TEXT NOT NULL);
+-- Buffer write history (docs/buffer-tracking.md; added without a version bump): kind is snapshot, full, diff,
+-- fingerprint, gone or layout (after holds JSON text); object_id names the region for content rows.
+CREATE TABLE buffer_writes (step INTEGER NOT NULL, object_id INTEGER NOT NULL, offset INTEGER NOT NULL,
+                            length INTEGER NOT NULL, before BLOB, after BLOB, kind TEXT NOT NULL);

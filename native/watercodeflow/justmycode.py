@@ -1,0 +1,65 @@
+# Decides which code objects the recorder records (justMyCode or everything but watercodeflow itself).
+# Pure path logic: must not import the tracer or touch the recording.
+import os
+import sys
+import sysconfig
+
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _library_roots():
+    roots = set()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        try:
+            path = sysconfig.get_paths().get(key)
+        except Exception:  # sysconfig can fail on odd installs; the prefixes below still apply
+            path = None
+        if path:
+            roots.add(os.path.realpath(path))
+    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
+        roots.add(os.path.realpath(os.path.join(prefix, "lib")))
+        roots.add(os.path.realpath(os.path.join(prefix, "lib64")))
+    for entry in sys.path:
+        if entry and ("site-packages" in entry or "dist-packages" in entry):
+            roots.add(os.path.realpath(entry))
+    return tuple(sorted(r.rstrip(os.sep) + os.sep for r in roots))
+
+
+def _under(path, roots):
+    return any(path.startswith(root) for root in roots)
+
+
+class FileFilter:
+    """is_recorded(filename) -> bool, cached per co_filename string."""
+
+    def __init__(self, program_dir, cwd, just_my_code):
+        self.just_my_code = just_my_code
+        self._user_roots = tuple(
+            {os.path.realpath(p).rstrip(os.sep) + os.sep for p in (program_dir, cwd)}
+        )
+        self._library_roots = _library_roots()
+        self._own_root = os.path.realpath(PACKAGE_DIR) + os.sep
+        self._cache = {}
+
+    def is_recorded(self, filename):
+        decision = self._cache.get(filename)
+        if decision is None:
+            decision = self._decide(filename)
+            self._cache[filename] = decision
+        return decision
+
+    def _decide(self, filename):
+        if filename.startswith("<"):
+            # <frozen importlib._bootstrap>, <string>, <stdin>: no user file behind it.
+            return not self.just_my_code and not filename.startswith("<frozen")
+        path = os.path.realpath(os.path.abspath(filename))
+        if path.startswith(self._own_root):
+            return False
+        if not self.just_my_code:
+            return True
+        # A program folder inside a library root (e.g. a venv's site-packages) is still the user's.
+        if _under(path, self._user_roots):
+            inside_library = [r for r in self._library_roots if path.startswith(r)]
+            user_depth = max(len(r) for r in self._user_roots if path.startswith(r))
+            return all(len(r) < user_depth for r in inside_library)
+        return False

@@ -1,0 +1,352 @@
+# `python -m watercodeflow record ...`: parses options, wires writer + recorder + tracer + output capture +
+# launch channels around the launcher, and turns how the run ended into the CLI exit code.
+import _thread
+import json
+import os
+import signal
+import sys
+import time
+
+from . import options as opts
+from .recorder import tell_user
+from .writer import SCHEMA_VERSION, RecordingWriter, RecordingWriterError, now_ns
+
+USAGE = """usage: python -m watercodeflow record [options] [--] program.py [args...]
+
+options:
+  --out REC                recording path (default: ./<program stem>.wcf in the current directory)
+  --mode lite|balanced|deep   what to keep (default balanced; see docs/recording-format.md, "Modes")
+  --no-just-my-code        record every file except watercodeflow itself (default: only the program's
+                           folder and the current directory, without the standard library/site-packages)
+  --max-size BYTES         stop recording (not the program) when the file reaches this size (default 2 GB)
+  --max-repr N             characters kept of a value's repr (default 200)
+  --max-items N            children kept per object state (default 100)
+  --max-depth N            nesting levels recorded with children (default: 1 balanced/lite, 4 deep)
+  --exit-code=watcher|program   exit with the Watcher code (default) or the program's own exit status
+  --progress-fd N          write JSON-line progress events to fd N (docs/launch-protocol.md)
+  --control-fd N           read "stop" requests from fd N (EOF also means stop)
+  --tracer auto|settrace|monitoring   event source (default auto: sys.monitoring on Python >= 3.12)
+  --verbose                print a one-line summary on stderr at the end
+"""
+
+EXIT_OK, EXIT_VALIDATION, EXIT_PARTIAL, EXIT_PROGRAM_RAISED = 0, 2, 400, 402
+
+
+class UsageError(Exception):
+    pass
+
+
+def _int_option(name, text, minimum):
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        raise UsageError("%s needs an integer, got %r" % (name, text)) from None
+    if value < minimum:
+        raise UsageError("%s must be at least %d, got %d" % (name, minimum, value))
+    return value
+
+
+def parse_args(argv):
+    values = {"mode": "balanced", "just_my_code": True, "max_size": opts.DEFAULT_MAX_SIZE,
+              "max_repr": opts.DEFAULT_MAX_REPR, "max_items": opts.DEFAULT_MAX_ITEMS, "max_depth": None,
+              "exit_code_policy": "watcher", "progress_fd": None, "control_fd": None, "out": None,
+              "verbose": False, "tracer": "auto"}
+    takes_value = {"--out", "--mode", "--max-size", "--max-repr", "--max-items", "--max-depth",
+                   "--exit-code", "--progress-fd", "--control-fd", "--tracer"}
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "--":
+            index += 1
+            break
+        if not arg.startswith("-") or arg == "-":
+            break
+        name, has_inline, inline = arg.partition("=")
+        if name in ("-h", "--help"):
+            raise UsageError("")
+        if name in ("--no-just-my-code", "--verbose"):
+            if has_inline:
+                raise UsageError("%s takes no value" % name)
+            values["just_my_code" if name == "--no-just-my-code" else "verbose"] = name == "--verbose"
+            index += 1
+            continue
+        if name not in takes_value:
+            raise UsageError("unknown option %r" % arg)
+        if has_inline:
+            value = inline
+            index += 1
+        else:
+            if index + 1 >= len(argv):
+                raise UsageError("%s needs a value" % name)
+            value = argv[index + 1]
+            index += 2
+        if name == "--out":
+            values["out"] = value
+        elif name == "--mode":
+            if value not in opts.MODES:
+                raise UsageError("--mode must be one of %s, got %r" % ("|".join(opts.MODES), value))
+            values["mode"] = value
+        elif name == "--exit-code":
+            if value not in ("watcher", "program"):
+                raise UsageError("--exit-code must be watcher or program, got %r" % value)
+            values["exit_code_policy"] = value
+        elif name == "--tracer":
+            if value not in ("auto", "settrace", "monitoring"):
+                raise UsageError("--tracer must be auto, settrace or monitoring, got %r" % value)
+            values["tracer"] = value
+        elif name in ("--progress-fd", "--control-fd"):
+            fd = _int_option(name, value, 0)
+            try:
+                os.fstat(fd)
+            except OSError:
+                raise UsageError("%s %d is not an open file descriptor" % (name, fd)) from None
+            values[name[2:].replace("-", "_")] = fd
+        else:
+            values[name[2:].replace("-", "_")] = _int_option(name, value, 1 if name != "--max-depth" else 0)
+    if index >= len(argv):
+        raise UsageError("no program given")
+    program, program_args = argv[index], argv[index + 1:]
+    if values["max_depth"] is None:
+        values["max_depth"] = opts.DEFAULT_MAX_DEPTH[values["mode"]]
+    if values["out"] is None:
+        stem = os.path.splitext(os.path.basename(program))[0] or "recording"
+        values["out"] = stem + ".wcf"
+    values["out"] = os.path.abspath(values["out"])
+    return opts.RecordOptions(program=program, args=program_args, **values)
+
+
+def _usage_error(message):
+    if message:
+        sys.stderr.write("watercodeflow record: error: %s\n\n" % message)
+    sys.stderr.write(USAGE)
+    return EXIT_VALIDATION if message else EXIT_OK
+
+
+def cli_exit_code(policy, program_end, status):
+    if policy == "program" and program_end.exit_code is not None:
+        return program_end.exit_code
+    if program_end.uncaught is not None:
+        return EXIT_PROGRAM_RAISED
+    if status in ("stopped", "limit", "error"):
+        return EXIT_PARTIAL
+    return EXIT_OK
+
+
+def main(argv):
+    try:
+        options = parse_args(argv)
+    except UsageError as error:
+        return _usage_error(str(error))
+    return Session(options).run()
+
+
+class Session:
+    """One recorded run of one program."""
+
+    def __init__(self, options):
+        self.options = options
+        self.recorder = None
+        self.progress = None
+        self.worker = None
+        self.output = None
+        self.started = time.monotonic()
+
+    def run(self):
+        from .justmycode import FileFilter
+        from .launch_channel import BackgroundWorker, ProgressChannel
+        from .launcher import ProgramNotRunnable, prepare_main_module, read_program
+        from .output_capture import OutputCapture
+        from .recorder import Recorder
+        from .tracer import make_tracer
+
+        options = self.options
+        try:
+            source = read_program(options.program)
+            tracer = make_tracer(options.tracer)
+            writer = RecordingWriter(options.out)
+        except (ProgramNotRunnable, RecordingWriterError, ValueError) as error:
+            sys.stderr.write("watercodeflow record: error: %s\n" % (error,))
+            return EXIT_VALIDATION
+        program_path = os.path.abspath(options.program)
+        recorder = Recorder(
+            options, writer, FileFilter(os.path.dirname(program_path), os.getcwd(), options.just_my_code)
+        )
+        self.recorder = recorder
+        import watercodeflow
+
+        watercodeflow._active_recorder = recorder
+        writer.set_meta(self._initial_meta(tracer.name, program_path))
+        writer.flush()
+        self.progress = ProgressChannel(options.progress_fd)
+        self.progress.send({"event": "start", "recording": options.out, "pid": os.getpid(),
+                            "python": "%d.%d.%d" % sys.version_info[:3], "tracer": tracer.name})
+        prepare_main_module(options.program, options.args)
+        self.output = OutputCapture(recorder.on_output)
+        self.output.install()
+        self.worker = BackgroundWorker(recorder, self.progress, self.started, options.control_fd,
+                                       self._stop_from_control)
+        self._install_process_hooks()
+        self.worker.start()
+        return self._run_program(source, tracer)
+
+    def _initial_meta(self, tracer_name, program_path):
+        options = self.options
+        return [
+            ("schema_version", str(SCHEMA_VERSION)),
+            ("format", "watercodeflow-recording"),
+            ("created_at", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
+            ("recorder", "python"),
+            ("tracer", tracer_name),
+            ("python_version", "%d.%d.%d" % sys.version_info[:3]),
+            ("python_executable", sys.executable),
+            ("program", program_path),
+            ("argv", json.dumps([options.program] + list(options.args))),
+            ("cwd", os.getcwd()),
+            ("mode", options.mode),
+            ("just_my_code", "1" if options.just_my_code else "0"),
+            ("limits", json.dumps({"maxRepr": options.max_repr, "maxItems": options.max_items,
+                                   "maxDepth": options.max_depth, "maxSize": options.max_size})),
+            ("status", "recording"),
+            ("start_ns", str(now_ns())),
+        ]
+
+    def _run_program(self, source, tracer):
+        from .launcher import print_uncaught, run_program, wait_for_threads
+
+        recorder = self.recorder
+        end = run_program(self.options.program, source, code_ready=lambda code: tracer.install(recorder))
+        recorder.check_tracer()
+        if end.uncaught is not None:
+            text = _format_uncaught(end.uncaught)
+            recorder.record_uncaught(end.uncaught, text)
+            print_uncaught(end.uncaught)
+        try:
+            wait_for_threads()
+        except BaseException as error:  # e.g. a second Ctrl-C while waiting for threads
+            recorder.internal_error("waiting for threads", error)
+        exit_code = None if end.exit_signal else end.exit_code
+        code = self._finish(end, exit_code)
+        if end.exit_signal and self.options.exit_code_policy == "program":
+            signal.signal(end.exit_signal, signal.SIG_DFL)
+            os.kill(os.getpid(), end.exit_signal)
+        return code
+
+    def _finish(self, end, exit_code, status=None):
+        recorder = self.recorder
+        self.output.stop()
+        final_status = recorder.finalize(exit_code=exit_code, exit_signal=end.exit_signal, status=status)
+        event = {"event": "end", "status": final_status, "steps": recorder.step + 1, "exitCode": exit_code}
+        message = _status_message(final_status, recorder)
+        if message:
+            event["message"] = message
+        self.progress.send(event)
+        code = cli_exit_code(self.options.exit_code_policy, end, final_status)
+        if self.options.verbose:
+            tell_user(
+                "watercodeflow: %d steps recorded to %s (status %s, program exit %s) in %.2f s; exit code %d\n"
+                % (recorder.step + 1, self.options.out, final_status, exit_code,
+                   time.monotonic() - self.started, code)
+            )
+        return code
+
+    def _stop_from_control(self):
+        """The adapter asked to stop (or went away): finalize as 'stopped' and end the program."""
+        from .launcher import ProgramEnd
+
+        recorder = self.recorder
+        if recorder.finalized or os.getpid() != recorder.pid:
+            return
+        with recorder.lock:
+            recorder.request_stop()
+            code = self._finish(ProgramEnd(None), None)
+        _flush_std_streams()
+        os._exit(code)
+
+    def _install_process_hooks(self):
+        recorder = self.recorder
+        session = self
+
+        def in_child():
+            recorder.abandon_after_fork()
+            session.output.stop()
+            session.progress.fd = None
+
+        # before-hooks run in reverse order of registration, after-hooks in order: the worker thread stops
+        # before the recorder lock is taken (it may be waiting for it) and restarts after it is released.
+        os.register_at_fork(before=recorder.before_fork, after_in_parent=recorder.after_fork_in_parent,
+                            after_in_child=in_child)
+        # CPython 3.13 checks for threads (and warns) after the after-fork hooks: restart at the next step.
+        def restart_worker_later():
+            recorder.resume_after_fork = session.worker.start
+
+        os.register_at_fork(before=session.worker.stop, after_in_parent=restart_worker_later)
+
+        real_exit = os._exit
+
+        def _exit(status):
+            # os._exit skips every cleanup: close the recording first (only in the recording process).
+            if os.getpid() == recorder.pid and not recorder.finalized:
+                from .launcher import ProgramEnd
+
+                try:
+                    code = session._finish(ProgramEnd(status), status)
+                    if session.options.exit_code_policy == "watcher":
+                        status = code
+                except BaseException:
+                    pass
+            real_exit(status)
+
+        _exit.__doc__ = real_exit.__doc__
+        os._exit = _exit
+
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            def on_sigterm(signum, frame):
+                # This handler may run inside the recorder (same thread, lock held, rows half written): close
+                # the recording from another thread once the lock is free, then die from the signal as
+                # plain python would.
+                signal.signal(signum, signal.SIG_DFL)
+                if os.getpid() != recorder.pid or recorder.finalized:
+                    os.kill(os.getpid(), signum)
+                    return
+                _thread.start_new_thread(_finish_then_die, (session, signum))
+
+            signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def _finish_then_die(session, signum):
+    from .launcher import ProgramEnd
+
+    try:
+        with session.recorder.lock:
+            session._finish(ProgramEnd(None, exit_signal=signum), None, status="killed")
+    finally:
+        os.kill(os.getpid(), signum)
+
+
+def _format_uncaught(exc):
+    import traceback
+
+    from .launcher import _strip_launcher_frames
+
+    try:
+        return "".join(traceback.format_exception(type(exc), exc, _strip_launcher_frames(exc.__traceback__)))
+    except Exception as error:
+        return "<traceback unavailable: %s>" % (error,)
+
+
+def _status_message(status, recorder):
+    if status == "limit":
+        return "recording stopped at the --max-size limit; the program ran to its end unrecorded"
+    if status == "stopped":
+        return "recording stopped on request"
+    if status == "error":
+        return "the recorder failed; see stderr"
+    return None
+
+
+def _flush_std_streams():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass

@@ -1,0 +1,1 @@
+# Tests of the Python recorder core (native/watercodeflow): record real programs in a subprocess, check SQLite.

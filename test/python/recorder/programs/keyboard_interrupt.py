@@ -1,0 +1,2 @@
+# An uncaught KeyboardInterrupt: plain python prints it and dies from SIGINT.
+raise KeyboardInterrupt
