@@ -1,0 +1,99 @@
+// The evaluator's value model: Python scalars computed in TypeScript (exact ints as bigint) and references
+// to recorded values, plus Python-style repr of computed results. Must not read recordings itself.
+import { unescape } from './tokenizer';
+
+export type PyValue =
+  | { t: 'int'; v: bigint }
+  | { t: 'float'; v: number }
+  | { t: 'bool'; v: boolean }
+  | { t: 'none' }
+  | { t: 'str'; v: string }
+  | { t: 'seq'; kind: 'list' | 'tuple'; items: PyValue[] }
+  /** A recorded value that is not a computable scalar (object, opaque, cut or unparseable repr). */
+  | { t: 'recorded'; valueId: number };
+
+export const NONE: PyValue = { t: 'none' };
+
+/** Turns a recorded scalar (type name + repr) into a computable value, or undefined when it is not one. */
+export function scalarFromRepr(type: string, repr: string): PyValue | undefined {
+  if (repr.endsWith('\u2026')) return undefined; // cut by maxRepr: the full value is unknown
+  switch (type) {
+    case 'int':
+      return /^-?\d+$/.test(repr) ? { t: 'int', v: BigInt(repr) } : undefined;
+    case 'bool':
+      return repr === 'True' || repr === 'False' ? { t: 'bool', v: repr === 'True' } : undefined;
+    case 'NoneType':
+      return NONE;
+    case 'float': {
+      const map: Record<string, number> = { inf: Infinity, '-inf': -Infinity, nan: NaN };
+      if (repr in map) return { t: 'float', v: map[repr] };
+      const v = Number(repr);
+      return Number.isNaN(v) ? undefined : { t: 'float', v };
+    }
+    case 'str': {
+      const m = /^(['"])([\s\S]*)\1$/.exec(repr);
+      return m ? { t: 'str', v: unescape(m[2]) } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+export function typeNameOf(v: PyValue, recordedType: (valueId: number) => string): string {
+  switch (v.t) {
+    case 'int': return 'int';
+    case 'float': return 'float';
+    case 'bool': return 'bool';
+    case 'none': return 'NoneType';
+    case 'str': return 'str';
+    case 'seq': return v.kind;
+    case 'recorded': return recordedType(v.valueId);
+  }
+}
+
+export function floatRepr(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  if (Object.is(v, -0)) return '-0.0';
+  const abs = Math.abs(v);
+  if (Number.isInteger(v) && abs < 1e16) return `${v}.0`;
+  let s = String(v);
+  if (abs >= 1e16 || (abs < 1e-4 && abs > 0)) {
+    s = v.toExponential();
+    s = s.replace(/e([+-])(\d)$/, 'e$10$2');
+  }
+  return s;
+}
+
+export function strRepr(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of s) {
+    const code = ch.codePointAt(0)!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === quote) out += '\\' + quote;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (code < 0x20 || code === 0x7f) out += '\\x' + code.toString(16).padStart(2, '0');
+    else out += ch;
+  }
+  return out + quote;
+}
+
+/** Python repr of a computed value; recorded values are rendered by the caller's renderer. */
+export function reprOf(v: PyValue, renderRecorded: (valueId: number) => string): string {
+  switch (v.t) {
+    case 'int': return v.v.toString();
+    case 'float': return floatRepr(v.v);
+    case 'bool': return v.v ? 'True' : 'False';
+    case 'none': return 'None';
+    case 'str': return strRepr(v.v);
+    case 'recorded': return renderRecorded(v.valueId);
+    case 'seq': {
+      const inner = v.items.map((i) => reprOf(i, renderRecorded)).join(', ');
+      if (v.kind === 'list') return `[${inner}]`;
+      return v.items.length === 1 ? `(${inner},)` : `(${inner})`;
+    }
+  }
+}

@@ -1,0 +1,28 @@
+// Data breakpoints over recorded values: identifies a watchable location (a name in a scope, or an item /
+// attribute of an object) and lists the steps where its value changed, with "old → new" descriptions.
+// Must not know about DAP variable handles.
+import { Recording } from '../timeline/recording';
+import { DataLocation, valueAt } from '../timeline/value-changes';
+
+export { changeSteps } from '../timeline/value-changes';
+export type { DataLocation } from '../timeline/value-changes';
+import { renderValue } from '../timeline/value-render';
+
+export function encodeDataId(loc: DataLocation): string {
+  return loc.kind === 'binding' ? `binding:${loc.scopeId}:${loc.nameId}` : `item:${loc.objectId}:${JSON.stringify(loc.key)}`;
+}
+
+export function decodeDataId(dataId: string): DataLocation {
+  const b = /^binding:(\d+):(\d+)$/.exec(dataId);
+  if (b) return { kind: 'binding', scopeId: Number(b[1]), nameId: Number(b[2]) };
+  const i = /^item:(\d+):(.*)$/s.exec(dataId);
+  if (i) return { kind: 'item', objectId: Number(i[1]), key: JSON.parse(i[2]) as string | number };
+  throw new Error(`Unknown data breakpoint id '${dataId}'; get one from dataBreakpointInfo.`);
+}
+
+export function describeChange(rec: Recording, loc: DataLocation, label: string, step: number): string {
+  const before = step > 0 ? valueAt(rec, loc, step - 1) : 0;
+  const after = valueAt(rec, loc, step);
+  const show = (id: number, at: number) => (id ? renderValue(rec, id, at, { maxLength: 80, maxDepth: 2 }) : '<unbound>');
+  return `${label}: ${show(before, step - 1)} \u2192 ${show(after, step)}`;
+}

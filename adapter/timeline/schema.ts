@@ -1,0 +1,40 @@
+// Recording-format constants this reader understands (docs/recording-format.md, native/watercodeflow/schema.sql).
+// Owns the schema version check and the step-kind codes; must not read files or know about DAP.
+
+export const NEWEST_SCHEMA_VERSION = 1;
+export const RECORDING_FORMAT_NAME = 'watercodeflow-recording';
+
+export enum StepKind {
+  Line = 0,
+  Call = 1,
+  Return = 2,
+  Exception = 3,
+}
+
+export const STEP_KIND_NAMES: Record<number, string> = {
+  [StepKind.Line]: 'line',
+  [StepKind.Call]: 'call',
+  [StepKind.Return]: 'return',
+  [StepKind.Exception]: 'exception',
+};
+
+export type RecordingStatus = 'recording' | 'complete' | 'stopped' | 'limit' | 'killed' | string;
+
+/** Throws a user-facing error when the file's schema version is missing or newer than this reader. */
+export function checkSchemaVersion(meta: Map<string, string>, path: string): number {
+  const raw = meta.get('schema_version');
+  if (raw === undefined) {
+    throw new Error(`${path} is not a WaterCodeFlow recording (its meta table has no schema_version).`);
+  }
+  const version = Number(raw);
+  if (!Number.isInteger(version) || version < 1) {
+    throw new Error(`${path} has an invalid schema_version '${raw}'; the recording is corrupt.`);
+  }
+  if (version > NEWEST_SCHEMA_VERSION) {
+    throw new Error(
+      `${path} uses recording format version ${version}, but this WaterCodeFlow reads versions up to ` +
+        `${NEWEST_SCHEMA_VERSION}. Update the WaterCodeFlow extension to open it.`,
+    );
+  }
+  return version;
+}

@@ -1,0 +1,59 @@
+// Unit tests of launch.json validation and the interpreter check: each refusal names what to fix.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { validateLaunchArguments } from '../../adapter/recording/launch-config';
+import { checkPython } from '../../adapter/recording/python-interpreter';
+import { RecorderProcess } from '../../adapter/recording/recorder-process';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcf-config-'));
+const prog = path.join(dir, 'prog.py');
+fs.writeFileSync(prog, 'print(1)\n');
+
+test('defaults follow the contract; VS Code fields are accepted', () => {
+  const c = validateLaunchArguments({ program: prog, type: 'watercodeflow', request: 'launch', name: 'x', __sessionId: 'abc' });
+  assert.equal(c.kind, 'record');
+  if (c.kind !== 'record') return;
+  assert.deepEqual([c.python, c.mode, c.justMyCode, c.stopOnEntry, c.cwd, c.args], ['python3', 'balanced', true, false, dir, []]);
+  assert.ok(c.recording.startsWith(os.tmpdir()) && c.recording.endsWith('prog.wcf'), c.recording);
+});
+
+test('each bad field is refused with a message that says what to do', () => {
+  const cases: Array<[Record<string, unknown>, RegExp]> = [
+    [{}, /needs "program"/],
+    [{ program: prog, speed: 'fast' }, /Unknown launch.json field "speed".*understands: program/],
+    [{ program: path.join(dir, 'nope.py') }, /Program not found: .*nope.py/],
+    [{ program: dir }, /is a directory/],
+    [{ program: prog, mode: 'turbo' }, /"mode" must be one of lite, balanced, deep/],
+    [{ program: prog, args: 'a b' }, /"args" must be an array of strings/],
+    [{ program: prog, recording: path.join(dir, 'missing', 'r.wcf') }, /folder .*missing does not exist/],
+    [{ program: prog, recording: dir }, /is a directory; give a file path/],
+    [{ program: prog, stopOnEntry: 'yes' }, /"stopOnEntry" must be true or false/],
+    [{ program: prog, replay: '/tmp/x.wcf' }, /either "program".*or "replay"/],
+    [{ replay: path.join(dir, 'none.wcf') }, /Recording not found/],
+  ];
+  for (const [args, expected] of cases) assert.throws(() => validateLaunchArguments(args), expected, JSON.stringify(args));
+});
+
+test('the interpreter check reports a missing interpreter and a too-old version', async () => {
+  await assert.rejects(checkPython(path.join(dir, 'no-python'), process.env), /was not found\. Install Python 3\.8/);
+  const fake = path.join(dir, 'python2');
+  fs.writeFileSync(fake, '#!/bin/sh\necho "3 7 9 /usr/bin/python3.7"\n', { mode: 0o755 });
+  await assert.rejects(checkPython(fake, process.env), /Python 3\.7\.9 .* is too old: WaterCodeFlow needs Python 3\.8/);
+  const banner = path.join(dir, 'python-banner');
+  fs.writeFileSync(banner, '#!/bin/sh\necho "Python 2.7.18" >&2\nexit 1\n', { mode: 0o755 });
+  await assert.rejects(checkPython(banner, process.env), /2\.7\.18.*3\.8|failed to start/);
+  const ok = await checkPython('/root/.pyenv/versions/3.11.7/bin/python3', process.env).catch(() => undefined);
+  if (ok) assert.deepEqual(ok.version.slice(0, 2), [3, 11]);
+});
+
+test('the recorder command line follows docs/launch-protocol.md', () => {
+  const argv = RecorderProcess.commandLine({
+    python: 'python3', program: prog, args: ['--n', '3'], cwd: dir, env: {}, recording: '/tmp/r.wcf', mode: 'deep',
+    justMyCode: false, maxRecordingSize: 1000, nativeDir: '/x/native',
+  });
+  assert.deepEqual(argv, ['-m', 'watercodeflow', 'record', '--out', '/tmp/r.wcf', '--progress-fd', '3', '--control-fd', '4',
+    '--mode', 'deep', '--no-just-my-code', '--max-size', '1000', '--', prog, '--n', '3']);
+});

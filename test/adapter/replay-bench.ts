@@ -1,0 +1,95 @@
+// Replay benchmark (not a test): opens a recording and times the engine's operations the issue has speed
+// goals for. Run: node out/test/adapter/replay-bench.js --bench REC.wcf [loop-body-line] (does nothing
+// under `node --test`). Prints a table; asserts nothing.
+import { BreakpointManager } from '../../adapter/replay/breakpoints';
+import { Direction } from '../../adapter/replay/direction';
+import { ReplayEngine, StepGranularity } from '../../adapter/replay/replay-engine';
+import { loadRecording } from '../../adapter/timeline/load-recording';
+import { StepKind } from '../../adapter/timeline/schema';
+import { VariableHandles } from '../../adapter/session/variable-handles';
+import { VariablesView } from '../../adapter/session/variables-view';
+
+function percentile(samples: number[], p: number): number {
+  const s = [...samples].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+function timeIt(fn: () => void): number {
+  const t = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+async function main(file: string): Promise<void> {
+  const t0 = performance.now();
+  const rec = await loadRecording(file);
+  const openMs = performance.now() - t0;
+  const rows: Array<[string, string]> = [['open recording', `${openMs.toFixed(1)} ms (${rec.stepCount} steps)`]];
+  const bps = new BreakpointManager();
+  bps.attach(rec);
+  const engine = new ReplayEngine(rec, bps);
+
+  // The most-hit line is the loop body: the far-breakpoint and logpoint targets.
+  const [fileId, line] = rec.linesThatRan().reduce((best, l) => (l[2] > best[2] ? l : best));
+  const filePath = rec.files.get(fileId)!;
+  const hits = rec.stepsOfLine(fileId, line);
+
+  for (const [name, g, d] of [['next', StepGranularity.Over, Direction.Forward], ['stepBack', StepGranularity.Over, Direction.Backward],
+    ['stepIn', StepGranularity.In, Direction.Forward], ['reverseStepIn', StepGranularity.In, Direction.Backward],
+    ['stepOut', StepGranularity.Out, Direction.Forward]] as const) {
+    const samples: number[] = [];
+    for (let i = 0; i < 200; i++) { engine.goto(hits[i % hits.length]); engine.step(g, d); } // JIT warm-up
+    for (let i = 0; i < 2000; i++) {
+      engine.goto(hits[Math.floor((i / 2000) * (hits.length - 1))]);
+      samples.push(timeIt(() => engine.step(g, d)));
+    }
+    rows.push([name, `p50 ${percentile(samples, 50).toFixed(4)} ms, p99 ${percentile(samples, 99).toFixed(4)} ms`]);
+  }
+  engine.goto(0);
+  rows.push(['next over the whole loop call', `${timeIt(() => { engine.goto(Math.max(0, rec.frames.callStep[rec.stepFrame[hits[0]]] - 1)); engine.step(StepGranularity.Over, Direction.Forward); }).toFixed(2)} ms`]);
+
+  const setMs = timeIt(() => bps.setSourceBreakpoints(filePath, [{ line, hitCondition: String(hits.length) }]));
+  engine.goto(0);
+  let stop = 0;
+  const contMs = timeIt(() => { stop = engine.continue(Direction.Forward).step; });
+  rows.push([`continue to the last hit (${stop} steps away)`, `${contMs.toFixed(3)} ms (+ ${setMs.toFixed(1)} ms to set the hit-count breakpoint)`]);
+  engine.goto(rec.lastStep);
+  bps.setSourceBreakpoints(filePath, [{ line, hitCondition: '1' }]);
+  const revMs = timeIt(() => { stop = engine.continue(Direction.Backward).step; });
+  rows.push([`reverseContinue to the first hit (step ${stop})`, `${revMs.toFixed(3)} ms`]);
+  const condMs = timeIt(() => bps.setSourceBreakpoints(filePath, [{ line, condition: 'i == -1' }]));
+  rows.push([`conditional breakpoint over ${hits.length} hits`, `${condMs.toFixed(1)} ms`]);
+  bps.setSourceBreakpoints(filePath, []);
+  let logCount = 0;
+  const logMs = timeIt(() => { logCount = bps.setSourceBreakpoints(filePath, [{ line, logMessage: 'i={i}' }]).logs.length; });
+  rows.push([`logpoint over ${logCount} hits`, `${logMs.toFixed(1)} ms`]);
+
+  const view = new VariablesView(rec, new VariableHandles());
+  const mid = hits[hits.length >> 1];
+  const frame = rec.stepFrame[mid];
+  const samples: number[] = [];
+  for (let i = 0; i < 50; i++) view.scopeVariables(rec.frames.localsScope[frame], mid, false); // JIT warm-up
+  for (let i = 0; i < 200; i++) samples.push(timeIt(() => view.scopeVariables(rec.frames.localsScope[frame], mid + (i % 50), false)));
+  rows.push(['variables (locals of the loop frame)', `p50 ${percentile(samples, 50).toFixed(4)} ms, p99 ${percentile(samples, 99).toFixed(4)} ms`]);
+  // The scope with the most names (e.g. a function with 40 locals), at its last binding step.
+  let widest: [number, number, number] = [0, 0, 0];
+  for (const [scopeId, names] of rec.bindings) {
+    let last = 0;
+    for (const h of names.values()) last = Math.max(last, h.steps[h.steps.length - 1]);
+    if (names.size > widest[1]) widest = [scopeId, names.size, last];
+  }
+  const wide: number[] = [];
+  for (let i = 0; i < 50; i++) view.scopeVariables(widest[0], widest[2], false); // JIT warm-up
+  for (let i = 0; i < 2000; i++) wide.push(timeIt(() => view.scopeVariables(widest[0], widest[2], false)));
+  rows.push([`variables (scope with ${widest[1]} names)`, `p50 ${percentile(wide, 50).toFixed(4)} ms, p99 ${percentile(wide, 99).toFixed(4)} ms`]);
+  let lineSteps = 0;
+  for (let s = 0; s < rec.stepCount; s++) if (rec.stepKind[s] === StepKind.Line) lineSteps++;
+  rows.push(['line steps', String(lineSteps)]);
+  const width = Math.max(...rows.map((r) => r[0].length));
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+}
+
+const flag = process.argv.indexOf('--bench');
+if (flag >= 0) {
+  main(process.argv[flag + 1]).catch((err) => { console.error(err); process.exit(1); });
+}
