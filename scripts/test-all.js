@@ -12,7 +12,9 @@ const only = process.argv[2]; // py | node | e2e | native | undefined (all)
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const suiteResults = [];
 
+let pythonsFound = null;
 function pythons() {
+  if (pythonsFound) return pythonsFound;
   // CPython 3.11 is required (CI runs it); 3.13 exercises sys.monitoring where the machine has it.
   const found = [];
   const p311 = ['/root/.pyenv/versions/3.11.7/bin/python3', '/usr/bin/python3'].find((p) => fs.existsSync(p));
@@ -20,6 +22,7 @@ function pythons() {
   const p313 = '/root/.pyenv/versions/3.13.0/bin/python3';
   if (fs.existsSync(p313)) found.push({ label: 'py3.13', bin: p313 });
   else skip('py3.13', 'CPython 3.13 not found at ' + p313);
+  pythonsFound = found;
   return found;
 }
 
