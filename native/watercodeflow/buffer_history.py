@@ -1,0 +1,224 @@
+# Reads buffer_writes back (docs/buffer-tracking.md): a buffer's bytes or numpy array at step N, and the steps
+# that wrote chosen elements with their old and new values. Read-only over a recording's sqlite3 connection;
+# imports numpy only when an array or a numpy dtype is asked for.
+import json
+import struct
+
+_BASE_KINDS = ("snapshot", "full", "gone")
+_CONTENT_KINDS = ("snapshot", "full", "diff", "gone", "fingerprint")
+_NEWEST = 1 << 62
+
+
+class BufferHistoryError(Exception):
+    """The recording cannot answer this buffer question; the message says why (and what to change, if anything)."""
+
+
+def layout_at(conn, object_id, step=_NEWEST):
+    """The object's layout (region, offset, shape, strides, dtype, ...) as recorded at or before `step`."""
+    row = conn.execute(
+        "SELECT step, offset, length, after FROM buffer_writes WHERE object_id = ? AND kind = 'layout'"
+        " AND step <= ? ORDER BY step DESC, rowid DESC LIMIT 1", (object_id, step)).fetchone()
+    if row is None:
+        first = conn.execute("SELECT MIN(step) FROM buffer_writes WHERE object_id = ? AND kind = 'layout'",
+                             (object_id,)).fetchone()[0]
+        if first is None:
+            raise BufferHistoryError("object %d has no buffer history: it was never tracked as a buffer (not a "
+                                     "writable numpy array/bytearray/array.array/mmap/memoryview, or buffer "
+                                     "tracking was off; see the notices table)" % object_id)
+        raise BufferHistoryError("object %d has no buffer history at step %d: it was first seen at step %d"
+                                 % (object_id, step, first))
+    layout = json.loads(row[3])
+    layout["since"], layout["offset"], layout["nbytes"] = row[0], row[1], row[2]
+    return layout
+
+
+def _latest_base(conn, region_id, step):
+    return conn.execute(
+        "SELECT step, rowid, kind, after FROM buffer_writes WHERE object_id = ? AND step <= ?"
+        " AND kind IN ('snapshot', 'full', 'gone') ORDER BY step DESC, rowid DESC LIMIT 1",
+        (region_id, step)).fetchone()
+
+
+def _explain_missing(conn, region_id, step):
+    kinds = {kind for (kind,) in conn.execute(
+        "SELECT DISTINCT kind FROM buffer_writes WHERE object_id = ?", (region_id,))}
+    if "fingerprint" in kinds:
+        return BufferHistoryError(
+            "buffer %d was recorded as fingerprints only (larger than the diff limit, 10 MB by default): its "
+            "bytes cannot be reconstructed; record again with diffs for huge buffers enabled" % region_id)
+    layouts = conn.execute("SELECT after FROM buffer_writes WHERE kind = 'layout' AND after LIKE '%on-write%'")
+    if any(json.loads(text).get("region") == region_id for (text,) in layouts):
+        return BufferHistoryError(
+            "buffer %d has no recorded content at step %d: it was recorded with snapshots='on-write' and was "
+            "not written in place after it was first seen; record with snapshots='always' to keep such buffers"
+            % (region_id, step))
+    return BufferHistoryError("buffer %d has no recorded content at or before step %d" % (region_id, step))
+
+
+def region_bytes_at(conn, region_id, step):
+    """The watched region's bytes as the program had them at `step` (every write before `step` included)."""
+    base = _latest_base(conn, region_id, step)
+    if base is None:
+        raise _explain_missing(conn, region_id, step)
+    base_step, base_rowid, kind, after = base
+    if kind == "gone":
+        raise BufferHistoryError("buffer %d was freed (or closed) before step %d (noticed at step %d)"
+                                 % (region_id, step, base_step))
+    (fingerprinted,), = conn.execute(
+        "SELECT MIN(step) FROM buffer_writes WHERE object_id = ? AND kind = 'fingerprint' AND step <= ?"
+        " AND (step > ? OR (step = ? AND rowid > ?))", (region_id, step, base_step, base_step, base_rowid))
+    if fingerprinted is not None:  # it grew past the diff limit, or the content budget ran out
+        raise BufferHistoryError(
+            "buffer %d was recorded as fingerprints only from step %d on (it grew past the diff limit, 10 MB by "
+            "default, or the recording's buffer content budget was reached: see the notices): its bytes at step "
+            "%d cannot be reconstructed" % (region_id, fingerprinted, step))
+    data = bytearray(after)
+    for offset, length, diff in conn.execute(
+            "SELECT offset, length, after FROM buffer_writes WHERE object_id = ? AND kind = 'diff'"
+            " AND step <= ? AND (step > ? OR (step = ? AND rowid > ?)) ORDER BY step, rowid",
+            (region_id, step, base_step, base_step, base_rowid)):
+        data[offset:offset + length] = diff
+    return bytes(data)
+
+
+def _unravel(flat, shape):
+    index = []
+    for count in reversed(shape):
+        flat, rest = divmod(flat, count)
+        index.append(rest)
+    return tuple(reversed(index))
+
+
+def _count(shape):
+    count = 1
+    for n in shape:
+        count *= n
+    return count
+
+
+def _selected(layout, index):
+    """[(flat index, byte offset in the region)] for index: None (all), an int (flat, C order), a tuple
+    (one multi-index) or a slice over flat indices."""
+    shape, strides, offset = layout["shape"], layout["strides"], layout["offset"]
+    size = _count(shape)
+    if index is None:
+        flats = range(size)
+    elif isinstance(index, slice):
+        flats = range(*index.indices(size))
+    elif isinstance(index, tuple):
+        if len(index) != len(shape) or not all(-n <= i < n for i, n in zip(index, shape)):
+            raise BufferHistoryError("index %r is outside shape %r" % (index, tuple(shape)))
+        flat = 0
+        for i, n in zip(index, shape):
+            flat = flat * n + (i % n)
+        flats = [flat]
+    else:
+        flat = int(index)
+        if not -size <= flat < size:
+            raise BufferHistoryError("flat index %d is outside an object of %d elements" % (flat, size))
+        flats = [flat % size]
+    return [(flat, offset + sum(i * s for i, s in zip(_unravel(flat, shape), strides))) for flat in flats]
+
+
+def object_bytes_at(conn, object_id, step):
+    """The object's elements at `step` as bytes, in C order (its own shape, whatever its strides)."""
+    layout = layout_at(conn, object_id, step)
+    data = region_bytes_at(conn, layout["region"], step)
+    itemsize = layout["itemsize"]
+    return b"".join(data[at:at + itemsize] for _, at in _selected(layout, None))
+
+
+def numpy_dtype(layout):
+    import numpy as np
+    if layout.get("descr"):
+        return np.dtype([tuple(tuple(part) if isinstance(part, list) else part for part in field)
+                         for field in layout["descr"]])
+    if layout.get("dtype"):
+        return np.dtype(layout["dtype"])
+    try:
+        dtype = np.dtype(layout.get("format") or "B")
+        if dtype.itemsize == layout["itemsize"]:
+            return dtype
+    except TypeError:
+        pass
+    return np.dtype("V%d" % layout["itemsize"])
+
+
+def array_at(conn, object_id, step):
+    """A numpy copy of the object as it was at `step` (same shape and dtype). Needs numpy."""
+    import numpy as np
+    layout = layout_at(conn, object_id, step)
+    data = region_bytes_at(conn, layout["region"], step)
+    view = np.ndarray(tuple(layout["shape"]), numpy_dtype(layout), buffer=data, offset=layout["offset"],
+                      strides=tuple(layout["strides"]))
+    return view.copy()
+
+
+def _decoder(layout):
+    try:
+        import numpy as np
+        dtype = numpy_dtype(layout)
+        return lambda raw: np.frombuffer(raw, dtype)[0].item()
+    except ImportError:
+        pass
+    fmt = layout.get("format")
+    if fmt:
+        try:
+            if struct.calcsize(fmt) == layout["itemsize"]:
+                return lambda raw: struct.unpack(fmt, raw)[0]
+        except struct.error:
+            pass
+    return bytes
+
+
+def element_history(conn, object_id, index=None, decode=True):
+    """The steps that changed the selected elements, oldest first: [{"step", "index", "before", "after"}].
+
+    `step` is the first step whose state shows the new value (the write happened before it, during the
+    previous step); only steps after the object was first seen are listed, though writes through other views
+    of its memory count. `index` is the flat C-order index in the object; `before`/`after` are Python scalars
+    (bytes when decode=False). Writes made through any view of the same memory count.
+    """
+    layout = layout_at(conn, object_id)
+    first_seen = conn.execute("SELECT MIN(step) FROM buffer_writes WHERE object_id = ? AND kind = 'layout'",
+                              (object_id,)).fetchone()[0]
+    selected = _selected(layout, index)
+    if not selected:
+        return []
+    itemsize = layout["itemsize"]
+    low = min(at for _, at in selected)
+    high = max(at for _, at in selected) + itemsize
+    decode_value = _decoder(layout) if decode else bytes
+    history = []
+    window = None
+    rows = conn.execute(
+        "SELECT step, kind, offset, length,"
+        " CASE WHEN kind IN ('snapshot', 'full', 'diff') THEN substr(after, max(offset, ?1) - offset + 1,"
+        "      min(offset + length, ?2) - max(offset, ?1)) END"
+        " FROM buffer_writes WHERE object_id = ?3 AND kind IN ('snapshot', 'full', 'diff', 'gone', 'fingerprint')"
+        " AND (kind != 'diff' OR (offset < ?2 AND offset + length > ?1)) ORDER BY step, rowid",
+        (low, high, layout["region"]))
+    for step, kind, offset, length, part in rows:
+        if kind == "fingerprint":
+            raise _explain_missing(conn, layout["region"], step)
+        if kind == "gone":
+            break
+        if kind == "diff":
+            if window is None:
+                continue  # cannot happen in a well-formed recording: diffs follow a snapshot
+            new = bytearray(window)
+            start = max(offset, low) - low
+            new[start:start + len(part)] = part
+        else:
+            new = bytearray(part)
+            if len(new) < high - low:  # the buffer shrank: missing elements read as absent
+                new.extend(b"\0" * (high - low - len(new)))
+        if window is not None and step > first_seen:
+            for flat, at in selected:
+                old_raw = bytes(window[at - low:at - low + itemsize])
+                new_raw = bytes(new[at - low:at - low + itemsize])
+                if old_raw != new_raw:
+                    history.append({"step": step, "index": flat, "before": decode_value(old_raw),
+                                    "after": decode_value(new_raw)})
+        window = new
+    return history

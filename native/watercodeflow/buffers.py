@@ -1,0 +1,448 @@
+# BufferTracker: the recording's element-level write history of buffers (numpy arrays, bytearray,
+# array.array, mmap, memoryview) through libwcf (buffer_wcf_driver.py), stored as buffer_writes rows. Runs in
+# the debuggee: it never raises into the program and never pins a buffer the program may resize or close.
+import ctypes
+import hashlib
+import json
+import threading
+import weakref
+
+from .buffer_layout import describe, is_buffer_type, raw_extent
+from .buffer_wcf_driver import RANGE_REGION_GONE, WcfDriver
+from .buffer_history import (BufferHistoryError, array_at, element_history, layout_at,  # noqa: F401 (re-export)
+                             object_bytes_at, region_bytes_at)
+
+FULL_COPY_LIMIT = 100 * 1024  # regions below this many bytes: a full copy per change
+DIFF_LIMIT = 10 * 1024 * 1024  # up to this many bytes: changed element ranges with before/after bytes
+# collect() asks for a flush once this many blob bytes are buffered; it also bounds the SQLite WAL, which
+# counts toward --max-size until the recording is closed.
+FLUSH_BYTES = 16 * 1024 * 1024
+# Changed ranges closer than this are stored as one diff row (the unchanged elements between them have
+# before == after): fewer rows for scattered updates, at the price of a few bytes.
+MERGE_GAP = 256
+NOTICE_KIND = "buffer-tracking"
+BUFFER_WRITES_INSERT = ("INSERT INTO buffer_writes (step, object_id, offset, length, before, after, kind)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)")
+TIER_FULL, TIER_DIFF, TIER_FINGERPRINT = "full", "diff", "fingerprint"
+# snapshots="on-write": a region's first-sight content is stored only once the region is written in place
+# (then at its first-sight step); buffers never written after first sight (most temporaries) store nothing.
+SNAPSHOTS_ALWAYS, SNAPSHOTS_ON_WRITE = "always", "on-write"
+
+
+class _Region:
+    """One watched memory extent, named in buffer_writes by the object_id of the first object that led to it."""
+
+    __slots__ = ("region_id", "root_ref", "root_strong", "root_is_ndarray", "address", "nbytes", "itemsize",
+                 "tier", "shadow", "tag", "object_ids", "pending_snapshot")
+
+    def root(self):
+        return self.root_strong if self.root_ref is None else self.root_ref()
+
+
+class BufferTracker:
+    """Watches the buffers the recorder meets and writes what changed at each step boundary.
+
+    rows: the writer's row lists; needs rows["buffer_writes"] and rows["notices"].
+    track(obj, object_id, step) when the recorder first captures an object (cheap no-op for non-buffers);
+    collect(step) at the start of every step: writes made since the previous collect become rows of `step`
+    (so the state at step N includes every write done before N); returns True when the caller should flush.
+    release(object_id) when the recorder forgets an object; close() at the end.
+    """
+
+    def __init__(self, rows, mechanism="auto", full_copy_limit=FULL_COPY_LIMIT, diff_limit=DIFF_LIMIT,
+                 diff_huge=False, keep_before=True, snapshots=SNAPSHOTS_ALWAYS, content_budget=None,
+                 flush_bytes=FLUSH_BYTES):
+        self.rows_writes = rows["buffer_writes"]
+        self.rows_notices = rows["notices"]
+        self.full_copy_limit = full_copy_limit
+        self.diff_limit = diff_limit
+        self.diff_huge = diff_huge
+        # keep_before=False: diff rows carry no `before` bytes (readers derive them from earlier rows), so no
+        # copy of diff-tier regions is kept here: a third less memory and half the diff volume.
+        self.keep_before = keep_before
+        if snapshots not in (SNAPSHOTS_ALWAYS, SNAPSHOTS_ON_WRITE):
+            raise ValueError("snapshots must be %r or %r" % (SNAPSHOTS_ALWAYS, SNAPSHOTS_ON_WRITE))
+        self.snapshots = snapshots
+        # Past this many stored content bytes (snapshots, copies, diffs), every buffer is fingerprinted from
+        # the next write on, and a notice says so; None: no budget (the recording's --max-size still applies).
+        self.content_budget = content_budget
+        self.content_bytes = 0
+        self.over_budget = False
+        self.flush_bytes = flush_bytes
+        self.pending_bytes = 0
+        self.lock = threading.RLock()
+        self.regions = {}  # tag -> _Region
+        self.raw_regions = {}  # tag -> _Region watched by address (not numpy): checked for moves at each collect
+        self.region_by_root = {}  # id(root) -> _Region (checked against the root itself before use)
+        self.region_of_object = {}  # object_id -> _Region
+        self.freed_tags = []  # tags whose root the garbage collector freed (appended by weakref callbacks)
+        self.next_tag = 1  # libwcf tags: a new one for each watch, never reused
+        self.errors_noted = set()
+        self.tracker = None
+        self.mechanism = None
+        self._open(mechanism)
+
+    # -- life cycle -------------------------------------------------------------------------------
+
+    def _open(self, mechanism):
+        try:
+            self.tracker = WcfDriver(mechanism)
+        except Exception as error:
+            try:
+                self.tracker = WcfDriver("hash")
+            except Exception as hash_error:
+                self._notice(0, "buffer tracking is off: libwcf could not open a tracker (%s; hash: %s)"
+                             % (error, hash_error))
+                return
+            self._notice(0, "buffer tracking falls back to hashing every watched byte at each step "
+                            "(slower, same answers): mechanism %r is unavailable: %s" % (mechanism, error))
+        try:
+            self.mechanism = self.tracker.mechanism
+        except Exception:
+            self.mechanism = "?"
+
+    def close(self):
+        with self.lock:
+            tracker, self.tracker = self.tracker, None
+            self.regions.clear()
+            self.raw_regions.clear()
+            self.region_by_root.clear()
+            self.region_of_object.clear()
+            if tracker is not None:
+                try:
+                    tracker.close()
+                except Exception:
+                    pass
+
+    # -- rows -------------------------------------------------------------------------------------
+
+    def _notice(self, step, message):
+        self.rows_notices.append((step, NOTICE_KIND, message))
+
+    def _internal_error(self, step, where, error):
+        key = (where, type(error).__name__)
+        if key in self.errors_noted:  # one notice per kind of failure, not one per step
+            return
+        self.errors_noted.add(key)
+        self.rows_notices.append((step, "internal-error", "buffer tracking: %s failed: %s: %s"
+                                  % (where, type(error).__name__, error)))
+
+    def _write(self, step, region_id, offset, length, before, after, kind):
+        self.rows_writes.append((step, region_id, offset, length, before, after, kind))
+        if after is not None:
+            size = len(after) + (len(before) if before is not None else 0)
+            self.pending_bytes += size
+            if kind != "layout" and kind != "fingerprint":
+                self.content_bytes += size
+                if self.content_budget is not None and self.content_bytes > self.content_budget \
+                        and not self.over_budget:
+                    self.over_budget = True
+                    self._notice(step, "buffer content budget reached at step %d (%d bytes stored, budget %d): "
+                                       "from the next write on, buffers are recorded as fingerprints (which "
+                                       "elements changed, not their values); raise the budget to keep values"
+                                 % (step, self.content_bytes, self.content_budget))
+
+    # -- tracking ---------------------------------------------------------------------------------
+
+    def track(self, obj, object_id, step):
+        """Start watching `obj` (recorded as `object_id`) at `step`; ignores non-buffers and known objects."""
+        try:
+            if self.tracker is None or not is_buffer_type(type(obj)):
+                return
+        except Exception:  # a type whose __mro__ cannot be read is no buffer of ours
+            return
+        with self.lock:
+            if object_id in self.region_of_object or self.tracker is None:
+                return
+            try:
+                place = describe(obj)
+                if place is None:
+                    return
+                region = self._region_for(place, object_id, step)
+                if region is None:
+                    return
+                region.object_ids.add(object_id)
+                self.region_of_object[object_id] = region
+                layout = place.layout(region.region_id)
+                layout["tier"] = region.tier
+                layout["snapshots"] = self.snapshots
+                self._write(step, object_id, place.offset, _count(place.shape) * place.itemsize, None,
+                            json.dumps(layout, separators=(",", ":")), "layout")
+            except Exception as error:
+                self._internal_error(step, "track", error)
+
+    def _tier(self, nbytes):
+        if self.over_budget:
+            return TIER_FINGERPRINT
+        if nbytes < self.full_copy_limit:
+            return TIER_FULL
+        if nbytes <= self.diff_limit or self.diff_huge:
+            return TIER_DIFF
+        return TIER_FINGERPRINT
+
+    def _region_for(self, place, object_id, step):
+        region = self.region_by_root.get(id(place.root))
+        if region is not None and region.root() is place.root and region.tag in self.regions:
+            return region
+        region = _Region()
+        region.region_id = object_id
+        region.root_is_ndarray = place.root_is_ndarray
+        try:
+            region.root_ref, region.root_strong = weakref.ref(place.root, self._freed_callback(region)), None
+        except TypeError:  # bytearray: no weak references; released by release()/close()
+            region.root_ref, region.root_strong = None, place.root
+        region.itemsize = place.region_itemsize
+        region.object_ids = set()
+        region.address, region.nbytes = place.address, place.nbytes
+        region.tier = self._tier(place.nbytes)
+        region.shadow = None
+        region.pending_snapshot = None
+        if not self._watch(region, step):
+            return None
+        self.region_by_root[id(place.root)] = region
+        self._snapshot(region, step, deferred=self.snapshots == SNAPSHOTS_ON_WRITE)
+        return region
+
+    def _freed_callback(self, region):
+        tracker_ref = weakref.ref(self)
+
+        def freed(_):
+            tracker = tracker_ref()
+            if tracker is not None:
+                tracker.freed_tags.append(region.tag)  # list.append: safe from any thread, no lock taken
+        return freed
+
+    def _watch(self, region, step):
+        # Watched by address, numpy arrays too. A tracked array cannot move (numpy refuses an in-place
+        # resize while the recorder, or our weak reference, holds it; _store() checks anyway), and its death
+        # comes through our weak reference.
+        region.tag = self.next_tag
+        self.next_tag += 1
+        try:
+            # Only regions past the diff limit go without libwcf's shadow: their fingerprints then cover whole
+            # written pages, including pages a heap neighbour wrote. Smaller ones (fingerprinted because the
+            # content budget ran out) keep exact element ranges.
+            self.tracker.watch(region.address, region.nbytes, region.itemsize, region.tag,
+                               shadow=region.nbytes <= self.diff_limit or self.diff_huge)
+        except Exception as error:
+            self._notice(step, "buffer %d (%d bytes) is not tracked: %s" % (region.region_id, region.nbytes, error))
+            return False
+        self.regions[region.tag] = region
+        if not region.root_is_ndarray:
+            self.raw_regions[region.tag] = region
+        return True
+
+    def _snapshot(self, region, step, deferred=False):
+        region.pending_snapshot = None
+        if region.tier == TIER_FINGERPRINT:
+            region.shadow = None
+            return
+        data = ctypes.string_at(region.address, region.nbytes)
+        # The diff tier's copy of the previous bytes starts as the snapshot itself; it becomes a bytearray at
+        # the first change, so arrays that are never written in place (most temporaries) cost one copy.
+        region.shadow = data if region.tier == TIER_DIFF and self.keep_before else None
+        if deferred:
+            region.pending_snapshot = (step, data)
+        else:
+            self._write(step, region.region_id, 0, region.nbytes, None, data, "snapshot")
+
+    # -- collecting -------------------------------------------------------------------------------
+
+    def collect(self, step):
+        """Write the changes made since the previous collect as rows of `step`; True: please flush now."""
+        if not self.regions:
+            return False
+        with self.lock:
+            if self.tracker is None:
+                return False
+            try:
+                if self.raw_regions:
+                    self._follow_raw_buffers(step)
+                if self.freed_tags:
+                    self._forget_freed(step)
+                dirty = self.tracker.collect()
+                if dirty:
+                    self._store_dirty(dirty, step)
+            except Exception as error:
+                self._internal_error(step, "collect", error)
+            if self.pending_bytes >= self.flush_bytes:
+                self.pending_bytes = 0
+                return True
+            return False
+
+    def _store_dirty(self, dirty, step):
+        grouped = {}  # tag -> [(offset, length)]; libwcf groups ranges by tag, offsets rising
+        for tag, offset, length, flags in dirty:
+            if flags & RANGE_REGION_GONE:  # unmapped (a freed large array, a closed mapping)
+                region = self.regions.get(tag)
+                if region is not None:
+                    self._drop(region)
+                    self._write(step, region.region_id, 0, 0, None, None, "gone")
+                continue
+            grouped.setdefault(tag, []).append((offset, length))
+        for tag, ranges in grouped.items():
+            region = self.regions.get(tag)
+            if region is None:
+                continue
+            # A strong reference while we read: the GIL is held from here on, so a root still alive now
+            # cannot be freed by another thread under us (ctypes.string_at keeps the GIL).
+            root = region.root()
+            if root is not None:
+                self._store(region, root, ranges, step)
+            del root
+
+    def _follow_raw_buffers(self, step):
+        """bytearray/array.array/mmap memory moves (or goes) without telling anyone: look before collecting."""
+        for region in list(self.raw_regions.values()):
+            root = region.root()
+            extent = raw_extent(root) if root is not None else None
+            if extent is not None and (extent[0], extent[1]) == (region.address, region.nbytes):
+                continue
+            if extent is None:  # freed, a closed mmap, or a buffer that became read-only
+                self._unwatch(region)
+                self._drop(region)
+                self._write(step, region.region_id, 0, 0, None, None, "gone")
+                continue
+            self._rewatch(region, root, extent[0], extent[1], step)
+
+    def _unwatch(self, region):
+        self.tracker.unwatch(region.tag)  # False when libwcf already let it go (its memory was unmapped)
+
+    def _rewatch(self, region, root, address, nbytes, step):
+        """The root's memory moved or changed size: watch the new memory, record its layout and a snapshot."""
+        self._write_pending_snapshot(region)
+        self._unwatch(region)
+        self.regions.pop(region.tag, None)
+        self.raw_regions.pop(region.tag, None)
+        region.address, region.nbytes = address, nbytes
+        region.tier = self._tier(nbytes)
+        if self._watch(region, step):
+            self._write_resized_layouts(region, root, step)
+            self._snapshot(region, step)
+        else:
+            self._drop(region)
+            self._write(step, region.region_id, 0, 0, None, None, "gone")
+
+    def _forget_freed(self, step):
+        freed, self.freed_tags = self.freed_tags, []
+        for tag in freed:
+            region = self.regions.get(tag)
+            if region is None:
+                continue
+            self._unwatch(region)
+            self._drop(region)
+            self._write(step, region.region_id, 0, 0, None, None, "gone")
+
+    def _write_resized_layouts(self, region, root, step):
+        # Only the root itself can change size (Python refuses to resize a buffer with live views of it).
+        place = describe(root)
+        if place is None:
+            return
+        layout = place.layout(region.region_id)
+        layout["tier"] = region.tier
+        layout["snapshots"] = self.snapshots
+        self._write(step, region.region_id, place.offset, _count(place.shape) * place.itemsize, None,
+                    json.dumps(layout, separators=(",", ":")), "layout")
+
+    def _write_pending_snapshot(self, region):
+        """snapshots="on-write": the region is being written, so its first-sight content is worth storing."""
+        if region.pending_snapshot is not None:
+            first_step, data = region.pending_snapshot
+            region.pending_snapshot = None
+            self._write(first_step, region.region_id, 0, len(data), None, data, "snapshot")
+
+    def _store(self, region, root, ranges, step):
+        if region.root_is_ndarray:
+            place = describe(root)
+            if place is not None and (place.address, place.nbytes) != (region.address, region.nbytes):
+                # Only `resize(..., refcheck=False)` moves a tracked array; seen when its old memory is written.
+                self._rewatch(region, root, place.address, place.nbytes, step)
+                return
+        if self.over_budget and region.tier != TIER_FINGERPRINT:
+            region.tier, region.shadow, region.pending_snapshot = TIER_FINGERPRINT, None, None
+        self._write_pending_snapshot(region)
+        tier = region.tier
+        address = region.address
+        if tier == TIER_FULL:
+            self._write(step, region.region_id, 0, region.nbytes, None, ctypes.string_at(address, region.nbytes),
+                        "full")
+        elif tier == TIER_DIFF and region.shadow is None:  # keep_before=False: libwcf's ranges are exact
+            for offset, length in _merged(ranges, MERGE_GAP):
+                self._write(step, region.region_id, offset, length, None, ctypes.string_at(address + offset, length),
+                            "diff")
+        elif tier == TIER_DIFF:
+            shadow = region.shadow
+            if type(shadow) is not bytearray:
+                shadow = region.shadow = bytearray(shadow)
+            for offset, length in _merged(ranges, MERGE_GAP):
+                after = ctypes.string_at(address + offset, length)
+                before = bytes(shadow[offset:offset + length])
+                if before != after:
+                    shadow[offset:offset + length] = after
+                    self._write(step, region.region_id, offset, length, before, after, "diff")
+        else:
+            for offset, length in _merged(ranges, MERGE_GAP):
+                digest = hashlib.blake2b(ctypes.string_at(address + offset, length), digest_size=16).digest()
+                self._write(step, region.region_id, offset, length, None, digest, "fingerprint")
+
+    # -- forgetting -------------------------------------------------------------------------------
+
+    def _drop(self, region):
+        self.regions.pop(region.tag, None)
+        self.raw_regions.pop(region.tag, None)
+        root = region.root()
+        if root is not None and self.region_by_root.get(id(root)) is region:
+            del self.region_by_root[id(root)]
+        else:
+            for key, known in list(self.region_by_root.items()):
+                if known is region:
+                    del self.region_by_root[key]
+        for object_id in region.object_ids:
+            if self.region_of_object.get(object_id) is region:
+                del self.region_of_object[object_id]
+        region.root_strong = None
+        region.shadow = None
+        region.pending_snapshot = None
+
+    def release(self, object_id):
+        """The recorder no longer tracks `object_id`: stop watching its region once no tracked object uses it."""
+        with self.lock:
+            region = self.region_of_object.pop(object_id, None)
+            if region is None:
+                return
+            region.object_ids.discard(object_id)
+            if region.object_ids or self.tracker is None:
+                return
+            if region.tag in self.regions:
+                self._unwatch(region)
+            self._drop(region)
+
+    def stats(self):
+        with self.lock:
+            result = {"mechanism": self.mechanism, "regions": len(self.regions),
+                      "objects": len(self.region_of_object)}
+            if self.tracker is not None:
+                try:
+                    result["tracker"] = self.tracker.stats()
+                except Exception:
+                    pass
+            return result
+
+
+def _merged(ranges, gap):
+    """(offset, length) ranges in increasing order, with neighbours closer than `gap` bytes joined."""
+    merged = []
+    for offset, length in ranges:
+        if merged and offset - (merged[-1][0] + merged[-1][1]) < gap:
+            start = merged[-1][0]
+            merged[-1] = (start, max(merged[-1][1], offset + length - start))
+        else:
+            merged.append((offset, length))
+    return merged
+
+
+def _count(shape):
+    count = 1
+    for n in shape:
+        count *= n
+    return count
