@@ -1,5 +1,6 @@
 // The evaluator's value model: Python scalars computed in TypeScript (exact ints as bigint) and references
 // to recorded values, plus Python-style repr of computed results. Must not read recordings itself.
+import { pyFloatRepr } from '../timeline/py-float-repr';
 import { unescape } from './tokenizer';
 
 export type PyValue =
@@ -51,20 +52,6 @@ export function typeNameOf(v: PyValue, recordedType: (valueId: number) => string
   }
 }
 
-export function floatRepr(v: number): string {
-  if (Number.isNaN(v)) return 'nan';
-  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  if (Object.is(v, -0)) return '-0.0';
-  const abs = Math.abs(v);
-  if (Number.isInteger(v) && abs < 1e16) return `${v}.0`;
-  let s = String(v);
-  if (abs >= 1e16 || (abs < 1e-4 && abs > 0)) {
-    s = v.toExponential();
-    s = s.replace(/e([+-])(\d)$/, 'e$10$2');
-  }
-  return s;
-}
-
 export function strRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = quote;
@@ -85,7 +72,7 @@ export function strRepr(s: string): string {
 export function reprOf(v: PyValue, renderRecorded: (valueId: number) => string): string {
   switch (v.t) {
     case 'int': return v.v.toString();
-    case 'float': return floatRepr(v.v);
+    case 'float': return pyFloatRepr(v.v);
     case 'bool': return v.v ? 'True' : 'False';
     case 'none': return 'None';
     case 'str': return strRepr(v.v);

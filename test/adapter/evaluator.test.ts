@@ -2,7 +2,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { RecordedEvaluator } from '../../adapter/evaluate/evaluator';
-import { floatRepr, strRepr } from '../../adapter/evaluate/py-values';
+import { strRepr } from '../../adapter/evaluate/py-values';
+import { pyFloatRepr as floatRepr } from '../../adapter/timeline/py-float-repr';
 import { loadRecording } from '../../adapter/timeline/load-recording';
 import { ADD_STEPS as S, buildAddProgram } from './fixtures';
 import { RecordingBuilder } from './recording-builder';
