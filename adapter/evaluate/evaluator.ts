@@ -37,7 +37,7 @@ export class RecordedEvaluator {
     return {
       value,
       repr: this.repr(value),
-      type: typeNameOf(value, (id) => this.rec.valType[id] ?? 'object'),
+      type: typeNameOf(value, (id) => this.rec.valueType(id) ?? 'object'),
       valueId: value.t === 'recorded' ? value.valueId : undefined,
     };
   }
@@ -75,8 +75,8 @@ export class RecordedEvaluator {
   private fromRecorded(valueId: number): PyValue {
     if (!valueId) return NONE;
     if (!this.rec.valObject[valueId]) {
-      const repr = this.rec.valRepr[valueId];
-      const scalar = repr === null || repr === undefined ? undefined : scalarFromRepr(this.rec.valType[valueId], repr);
+      const repr = this.rec.valueRepr(valueId);
+      const scalar = repr === null || repr === undefined ? undefined : scalarFromRepr(this.rec.valueType(valueId) ?? 'object', repr);
       if (scalar) return scalar;
     }
     return { t: 'recorded', valueId };
@@ -85,14 +85,15 @@ export class RecordedEvaluator {
   private kindOf(valueId: number): string | undefined {
     const objectId = this.rec.valObject[valueId];
     if (!objectId) return undefined;
-    if (this.rec.valRepr[valueId] !== null && this.rec.valRepr[valueId] !== undefined) return 'opaque';
+    const repr = this.rec.valueRepr(valueId);
+    if (repr !== null && repr !== undefined) return 'opaque';
     return this.rec.objects.get(objectId)?.kind ?? 'instance';
   }
   private stateOf(valueId: number) {
     const objectId = this.rec.valObject[valueId];
     return objectId ? this.rec.objectStateAt(objectId, this.step) : undefined;
   }
-  private typeOf(v: PyValue): string { return typeNameOf(v, (id) => this.rec.valType[id] ?? 'object'); }
+  private typeOf(v: PyValue): string { return typeNameOf(v, (id) => this.rec.valueType(id) ?? 'object'); }
 
   private eval(node: Node): PyValue {
     switch (node.k) {
@@ -157,7 +158,7 @@ export class RecordedEvaluator {
     if (obj.t === 'recorded') {
       const kind = this.kindOf(obj.valueId);
       const state = this.stateOf(obj.valueId);
-      const type = shortTypeName(this.rec.valType[obj.valueId] ?? 'object');
+      const type = shortTypeName(this.rec.valueType(obj.valueId) ?? 'object');
       if (kind === 'instance' && state) {
         if (state.cut === -1) throw new EvaluationError(`the attributes of this ${type} were not recorded (beyond the depth limit; the 'deep' mode records more)`);
         const child = this.rec.children(state).find(([k]) => k === attr);
@@ -226,8 +227,8 @@ export class RecordedEvaluator {
 
   /** The recorded beginning of a str whose repr was cut by maxRepr, or undefined for any other value. */
   private cutStringPrefix(v: PyValue): string | undefined {
-    if (v.t !== 'recorded' || this.rec.valType[v.valueId] !== 'str' || this.rec.valObject[v.valueId]) return undefined;
-    const repr = this.rec.valRepr[v.valueId];
+    if (v.t !== 'recorded' || this.rec.valueType(v.valueId) !== 'str' || this.rec.valObject[v.valueId]) return undefined;
+    const repr = this.rec.valueRepr(v.valueId);
     const m = repr ? /^(['"])([\s\S]*)\u2026$/.exec(repr) : null;
     if (!m) return undefined;
     // Drop a trailing escape that the cut split in half (e.g. "\x4" of "\x41").

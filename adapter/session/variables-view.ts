@@ -15,7 +15,7 @@ export class VariablesView {
     const v: DebugProtocol.Variable = {
       name,
       value: renderValue(this.rec, valueId, step),
-      type: this.rec.valType[valueId] ?? '',
+      type: this.rec.valueType(valueId) ?? '',
       variablesReference: expandable ? this.handles.create({ kind: 'object', valueId, step, evaluateName }) : 0,
     };
     if (evaluateName) v.evaluateName = evaluateName;
@@ -73,5 +73,5 @@ export class VariablesView {
     return [this.variable(`(return) ${functionName}`, valueId, step)];
   }
 
-  typeLabel(valueId: number): string { return shortTypeName(this.rec.valType[valueId] ?? ''); }
+  typeLabel(valueId: number): string { return shortTypeName(this.rec.valueType(valueId) ?? ''); }
 }

@@ -381,7 +381,7 @@ export class WaterCodeFlowSession extends DebugSession {
       const state = rec.objectStateAt(objectId, container.step);
       const entry = state && rec.children(state).find(([k]) => String(k) === args.name);
       if (!entry) return unavailable(`'${args.name}' is not a recorded item of this object`);
-      const parent = container.evaluateName ?? shortTypeName(rec.valType[container.valueId]);
+      const parent = container.evaluateName ?? shortTypeName(rec.valueType(container.valueId) ?? '');
       const kind = rec.objects.get(objectId)?.kind;
       const label = kind === 'instance' ? `${parent}.${args.name}` : `${parent}[${args.name}]`;
       return this.dataInfo(encodeDataId({ kind: 'item', objectId, key: entry[0] }), label);

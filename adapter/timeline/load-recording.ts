@@ -1,16 +1,22 @@
-// Opens a recording file and loads it into a Recording (typed arrays + maps), validating what a reader
-// must check: format, schema version, step numbering. Must not write to the file; must not know about DAP.
+// Opens a recording file (format v2) and loads it into a Recording (typed arrays + maps), validating what a
+// reader must check: format, schema version, chunk contiguity, step/frame references. Must not write to the
+// file; must not know about DAP. Chunk bytes are decoded by chunk-decoder.ts.
 import * as fs from 'fs';
-import { ColumnSpec, readColumns } from './column-loader';
+import { ChunkError, ChunkRow, DecodedTable, decodeTable } from './chunk-decoder';
+import { ObjectStateTable } from './object-children';
 import { SqliteFile } from './sqlite-file';
+import { ValueTable } from './value-table';
 import { checkSchemaVersion, RECORDING_FORMAT_NAME } from './schema';
 import {
-  BindingHistory, CodeInfo, ExceptionRow, FrameTable, NoticeRow, ObjectHistory, ObjectInfo, ObjectStateRow,
-  OutputRow, Recording, RecordingValues, ScopeInfo, ThreadInfo,
+  BindingHistory, CodeInfo, ExceptionRow, FrameTable, NoticeRow, ObjectHistory, ObjectInfo, OutputRow, Recording,
+  RecordingValues, ScopeInfo, ThreadInfo,
 } from './recording';
 
-const REQUIRED_TABLES = ['meta', 'files', 'code', 'threads', 'scopes', 'frames', 'steps', 'names', 'vals',
-  'bindings', 'objects', 'object_states', 'returns', 'exceptions'];
+const REQUIRED_TABLES = ['meta', 'chunks', 'files', 'code', 'threads', 'names', 'types', 'exceptions'];
+/** Chunked tables needed to stop and step; the value tables load after them (deferValues). */
+const STRUCTURE_TABLES = ['steps', 'frames', 'frame_ends', 'scopes', 'returns'];
+const VALUE_TABLES = ['vals', 'objects', 'object_states', 'bindings'];
+const SCOPE_KIND_GLOBALS = 1;
 
 export class RecordingOpenError extends Error {}
 
@@ -40,13 +46,16 @@ export async function loadRecording(path: string, options: LoadOptions = {}): Pr
   const corrupt = (err: unknown) => (err instanceof RecordingOpenError ? err
     : new RecordingOpenError(`${path} could not be read as a recording (corrupt or truncated?): ${(err as Error).message}`));
   let rec: Recording;
+  // The value chunks are read while the structure decodes (SQLite works on the thread pool).
+  let valueChunks: Promise<Map<string, ChunkRow[]>> | undefined;
   try {
-    rec = await readAll(db, path);
+    rec = await readAll(db, path, () => (valueChunks = readChunks(db, VALUE_TABLES)));
   } catch (err) {
+    await valueChunks?.catch(() => undefined);
     await db.close();
     throw corrupt(err);
   }
-  const values = readValues(db).then((v) => rec.attachValues(v), (err) => { throw corrupt(err); })
+  const values = readValues(db, path, valueChunks!, rec.lastStep).then((v) => rec.attachValues(v), (err) => { throw corrupt(err); })
     .finally(() => db.close());
   if (options.deferValues) {
     rec.valuesReady = values;
@@ -57,7 +66,7 @@ export async function loadRecording(path: string, options: LoadOptions = {}): Pr
   return rec;
 }
 
-async function readAll(db: SqliteFile, path: string): Promise<Recording> {
+async function readAll(db: SqliteFile, path: string, startValueRead: () => void): Promise<Recording> {
   const tables = await db.tableNames();
   const missing = REQUIRED_TABLES.filter((t) => !tables.has(t));
   if (missing.includes('meta')) throw new RecordingOpenError(`${path} is not a WaterCodeFlow recording (no meta table).`);
@@ -67,130 +76,267 @@ async function readAll(db: SqliteFile, path: string): Promise<Recording> {
   if (format !== undefined && format !== RECORDING_FORMAT_NAME) {
     throw new RecordingOpenError(`${path} has format '${format}', not '${RECORDING_FORMAT_NAME}'.`);
   }
-  checkSchemaVersion(meta, path);
+  try {
+    checkSchemaVersion(meta, path);
+  } catch (err) {
+    throw new RecordingOpenError((err as Error).message);
+  }
   if (missing.length) throw new RecordingOpenError(`${path} is missing tables ${missing.join(', ')}; the recording is corrupt.`);
+  // A file the recorder never closed (killed) may end its tables at different steps: keep the common part.
+  const killed = meta.get('status') === 'recording';
+  startValueRead();
 
-  const [steps, stepRange, frameCols, fileRows, codeRows, threadRows, scopeRows, nameRows,
-    returnRows, exceptionRows, outputRows, noticeRows] = await Promise.all([
-    readColumns(db, 'steps', [int('kind'), int('frame_id'), int('line')], 'step'),
-    db.all<{ lo: number | null; hi: number | null; n: number }>('SELECT min(step) AS lo, max(step) AS hi, count(*) AS n FROM steps'),
-    readColumns(db, 'frames', [int('frame_id'), int('parent_id'), int('code_id'), int('thread_id', 1), int('depth'),
-      int('locals_scope'), int('globals_scope'), int('call_step'), int('end_step', -1)], 'frame_id'),
+  const [chunks, fileRows, codeRows, threadRows, nameRows, exceptionRows, outputRows, noticeRows] = await Promise.all([
+    readChunks(db, STRUCTURE_TABLES),
     db.all<{ file_id: number; path: string }>('SELECT file_id, path FROM files'),
-    db.all<{ code_id: number; file_id: number; name: string; qualname: string; first_line: number }>('SELECT * FROM code'),
-    db.all<{ thread_id: number; ident: number; name: string; first_step: number }>('SELECT * FROM threads ORDER BY thread_id'),
-    db.all<{ scope_id: number; kind: string; frame_id: number | null; module: string | null }>('SELECT * FROM scopes'),
+    db.all<{ code_id: number; file_id: number; name: string; qualname: string; first_line: number }>('SELECT code_id, file_id, name, qualname, first_line FROM code'),
+    db.all<{ thread_id: number; ident: number; name: string; first_step: number }>('SELECT thread_id, ident, name, first_step FROM threads ORDER BY thread_id'),
     db.all<{ name_id: number; name: string }>('SELECT name_id, name FROM names'),
-    db.all<{ step: number; value_id: number | null }>('SELECT step, value_id FROM returns'),
     db.all<{ step: number; frame_id: number | null; type: string; message: string; traceback: string | null; kind: string }>('SELECT step, frame_id, type, message, traceback, kind FROM exceptions ORDER BY step, rowid'),
     tables.has('output') ? db.all<OutputRow>('SELECT step, stream, text FROM output ORDER BY step, rowid') : Promise.resolve([]),
     tables.has('notices') ? db.all<NoticeRow>('SELECT step, kind, message FROM notices ORDER BY step, rowid') : Promise.resolve([]),
   ]);
+  const steps = decode(path, 'steps', chunks);
+  const frameCols = decode(path, 'frames', chunks);
+  const frameEnds = decode(path, 'frame_ends', chunks);
+  const scopeCols = decode(path, 'scopes', chunks);
+  const returnCols = decode(path, 'returns', chunks);
 
-  const n = steps.rows;
-  if (n === 0) {
+  if (steps.rows === 0) {
     const uncaught = exceptionRows.find((e) => e.kind === 'uncaught');
     if (uncaught) throw new RecordingOpenError(`The program did not run any line: ${uncaught.type}: ${uncaught.message} (recording ${path}).`);
     throw new RecordingOpenError(`${path} contains no steps: the program did not run any traced line (was it empty, excluded by justMyCode, or did the recorder fail? see its output).`);
   }
-  // step is the rowid: unique, so min 0 and max n-1 over n rows means no gaps.
-  const [{ lo, hi }] = stepRange;
-  if (lo !== 0 || hi !== n - 1) {
-    throw new RecordingOpenError(`${path} is corrupt: its ${n} steps are numbered ${lo}…${hi}; steps must be numbered from 0 without gaps.`);
-  }
-  const stepKind = Uint8Array.from(steps.ints.kind);
-  const stepFrame = steps.ints.frame_id;
-  const stepLine = steps.ints.line;
 
-  const frameIds = frameCols.ints.frame_id;
-  const fc = (frameIds.length ? frameIds[frameIds.length - 1] : 0) + 1;
+  const fcol = frameCols.ints;
+  let maxFrame = 0;
+  for (let i = 0; i < frameCols.rows; i++) if (fcol.frame_id[i] > maxFrame) maxFrame = fcol.frame_id[i];
+  const fc = maxFrame + 1;
   const frames: FrameTable = {
     parent: new Int32Array(fc), code: new Int32Array(fc), thread: new Int32Array(fc), depth: new Int32Array(fc),
     localsScope: new Int32Array(fc), globalsScope: new Int32Array(fc), callStep: new Int32Array(fc),
     endStep: new Int32Array(fc).fill(-1),
   };
-  const fcol = frameCols.ints;
+  const known = new Uint8Array(fc);
   for (let i = 0; i < frameCols.rows; i++) {
-    const f = frameIds[i];
+    const f = fcol.frame_id[i];
+    if (f <= 0) throw new RecordingOpenError(`${path} is corrupt: frames row ${i} has frame_id ${f} (ids start at 1).`);
+    known[f] = 1;
     frames.parent[f] = fcol.parent_id[i]; frames.code[f] = fcol.code_id[i]; frames.thread[f] = fcol.thread_id[i];
     frames.depth[f] = fcol.depth[i]; frames.localsScope[f] = fcol.locals_scope[i]; frames.globalsScope[f] = fcol.globals_scope[i];
-    frames.callStep[f] = fcol.call_step[i]; frames.endStep[f] = fcol.end_step[i];
+    frames.callStep[f] = fcol.call_step[i];
   }
+
+  // Steps up to the last one whose frame is known; in a closed file every step's frame must be.
+  const stepFrameAll = steps.ints.frame_id;
+  let n = steps.rows;
   for (let i = 0; i < n; i++) {
-    if (stepFrame[i] <= 0 || stepFrame[i] >= fc) throw new RecordingOpenError(`${path} is corrupt: step ${i} refers to unknown frame ${stepFrame[i]}.`);
+    const f = stepFrameAll[i];
+    if (f > 0 && f < fc && known[f]) continue;
+    if (!killed) throw new RecordingOpenError(`${path} is corrupt: step ${i} refers to unknown frame ${f}.`);
+    n = i;
+  }
+  if (n === 0) {
+    throw new RecordingOpenError(`${path} is corrupt: the recorder was killed before it saved the frame of step 0, so no step can be shown.`);
+  }
+  const last = n - 1;
+  const stepKind = new Uint8Array(steps.ints.kind.subarray(0, n));
+  const stepFrame = steps.ints.frame_id.subarray(0, n);
+  const stepLine = steps.ints.line.subarray(0, n);
+
+  const ends = frameEnds.ints;
+  for (let i = 0; i < frameEnds.rows; i++) {
+    const f = ends.frame_id[i];
+    if (f > 0 && f < fc && ends.end_step[i] <= last) frames.endStep[f] = ends.end_step[i];
   }
 
   const files = new Map<number, string>(fileRows.map((r) => [r.file_id, r.path]));
   const code = new Map<number, CodeInfo>(codeRows.map((r) => [r.code_id, { fileId: r.file_id, name: r.name, qualname: r.qualname, firstLine: r.first_line }]));
   const threads: ThreadInfo[] = threadRows.map((r) => ({ threadId: r.thread_id, ident: r.ident, name: r.name, firstStep: r.first_step }));
-  const scopes = new Map<number, ScopeInfo>(scopeRows.map((r) => [r.scope_id, {
-    scopeId: r.scope_id, kind: r.kind === 'globals' ? 'globals' : 'locals', frameId: r.frame_id ?? 0, module: r.module ?? '',
-  }]));
+  const scopes = new Map<number, ScopeInfo>();
+  const sc = scopeCols.ints;
+  const modules = scopeCols.texts.module;
+  for (let i = 0; i < scopeCols.rows; i++) {
+    scopes.set(sc.scope_id[i], {
+      scopeId: sc.scope_id[i], kind: sc.kind[i] === SCOPE_KIND_GLOBALS ? 'globals' : 'locals', frameId: sc.frame_id[i], module: modules[i] ?? '',
+    });
+  }
   const names: string[] = [];
   for (const r of nameRows) names[r.name_id] = r.name;
 
-  const returns = new Map<number, number>(returnRows.map((r) => [r.step, r.value_id ?? 0]));
-  const exceptions: ExceptionRow[] = exceptionRows.map((r) => ({
-    step: r.step, frameId: r.frame_id ?? 0, type: r.type, message: r.message, traceback: r.traceback ?? '', kind: r.kind,
-  }));
+  const returns = new Map<number, number>();
+  const rc = returnCols.ints;
+  for (let i = 0; i < returnCols.rows; i++) if (rc.step[i] <= last) returns.set(rc.step[i], rc.value_id[i]);
+  const exceptions: ExceptionRow[] = exceptionRows
+    .filter((r) => r.kind !== 'raised' || r.step <= last)
+    .map((r) => ({ step: r.step, frameId: r.frame_id ?? 0, type: r.type, message: r.message, traceback: r.traceback ?? '', kind: r.kind }));
 
   return new Recording(path, meta, stepKind, stepFrame, stepLine, frames, files, code, threads, scopes, names,
     returns, exceptions, outputRows, noticeRows);
 }
 
 /** The value tables (vals, objects, object_states, bindings): only needed to show or evaluate values. */
-async function readValues(db: SqliteFile): Promise<RecordingValues> {
-  const [valCols, objectRows, stateCols, bindingCols] = await Promise.all([
-    readColumns(db, 'vals', [int('value_id'), int('object_id'), text('type'), text('repr')], 'value_id'),
-    db.all<{ object_id: number; type: string; kind: string; first_step: number }>('SELECT * FROM objects'),
-    readColumns(db, 'object_states', [int('object_id'), int('step'), int('length'), int('cut'), text('children')], 'object_id, step, rowid'),
-    readColumns(db, 'bindings', [int('scope_id'), int('name_id'), int('step'), int('value_id')], 'scope_id, name_id, step, rowid'),
+async function readValues(db: SqliteFile, path: string, valueChunks: Promise<Map<string, ChunkRow[]>>, last: number): Promise<RecordingValues> {
+  const [chunks, typeRows] = await Promise.all([
+    valueChunks,
+    db.all<{ type_id: number; name: string }>('SELECT type_id, name FROM types'),
   ]);
-  const valIds = valCols.ints.value_id;
-  const maxVal = valIds.length ? valIds[valIds.length - 1] : 0;
-  const valType: string[] = new Array(maxVal + 1);
-  const valRepr: (string | null)[] = new Array(maxVal + 1);
-  const valObject = new Int32Array(maxVal + 1);
-  const types = valCols.texts.type;
-  const reprs = valCols.texts.repr;
-  const objectIds = valCols.ints.object_id;
-  for (let i = 0; i < valCols.rows; i++) {
-    const id = valIds[i];
-    valType[id] = types[i] ?? 'object'; valRepr[id] = reprs[i]; valObject[id] = objectIds[i];
+  const typeNames: string[] = [];
+  for (const r of typeRows) typeNames[r.type_id] = r.name;
+
+  const valCols = decode(path, 'vals', chunks);
+  const values = new ValueTable(valCols.ints.value_id, valCols.ints.type_id, valCols.values.repr, valCols.ints.object_id, typeNames);
+
+  const objectCols = decode(path, 'objects', chunks);
+  const objects = new Map<number, ObjectInfo>();
+  const oc = objectCols.ints;
+  const kinds = objectCols.texts.kind;
+  for (let i = 0; i < objectCols.rows; i++) {
+    if (oc.first_step[i] > last) continue;
+    objects.set(oc.object_id[i], { type: typeNames[oc.type_id[i]] ?? 'object', kind: kinds[i] ?? 'instance', firstStep: oc.first_step[i] });
   }
 
-  const objects = new Map<number, ObjectInfo>(objectRows.map((r) => [r.object_id, { type: r.type, kind: r.kind, firstStep: r.first_step }]));
+  const { objectStates, objectHistory } = groupObjectStates(path, decode(path, 'object_states', chunks), last);
+  const bindings = groupBindings(path, decode(path, 'bindings', chunks), last);
+  return { values, objects, objectHistory, objectStates, bindings };
+}
+
+async function readChunks(db: SqliteFile, tables: string[]): Promise<Map<string, ChunkRow[]>> {
+  const rows = await db.all<ChunkRow>(
+    `SELECT tbl, seq, first_row, row_count, data FROM chunks WHERE tbl IN (${tables.map(() => '?').join(', ')}) ORDER BY tbl, seq`, tables);
+  const byTable = new Map<string, ChunkRow[]>();
+  for (const r of rows) {
+    let list = byTable.get(r.tbl);
+    if (!list) byTable.set(r.tbl, (list = []));
+    list.push(r);
+  }
+  return byTable;
+}
+
+function decode(path: string, table: string, chunks: Map<string, ChunkRow[]>): DecodedTable {
+  try {
+    return decodeTable(table, chunks.get(table) ?? []);
+  } catch (err) {
+    if (err instanceof ChunkError) throw new RecordingOpenError(`${path} is corrupt: ${err.message}.`);
+    throw err;
+  }
+}
+
+/** Rows must come in ascending step (the writer's order); rows past `last` (a killed run) are dropped. */
+function rowsUpTo(path: string, table: string, step: Int32Array, rows: number, last: number): number {
+  for (let i = 0; i < rows; i++) {
+    if (i > 0 && step[i] < step[i - 1]) {
+      throw new RecordingOpenError(`${path} is corrupt: ${table} row ${i} (step ${step[i]}) comes after a row of step ${step[i - 1]}; rows must be in step order.`);
+    }
+    if (step[i] > last) return i;
+  }
+  return rows;
+}
+
+/**
+ * The start of each key's bucket for a stable counting sort of rows 0..count-1 by a small non-negative
+ * key (bucket k holds rows with key k: starts[k] .. starts[k+1]). Throws on a negative key.
+ */
+function bucketStarts(path: string, table: string, column: string, key: Int32Array, count: number): Int32Array {
+  let max = 0;
+  let min = 0;
+  for (let i = 0; i < count; i++) {
+    const k = key[i];
+    if (k > max) max = k;
+    else if (k < min) min = k;
+  }
+  if (min < 0) throw new RecordingOpenError(`${path} is corrupt: a ${table} row has ${column} ${min}.`);
+  const starts = new Int32Array(max + 2);
+  for (let i = 0; i < count; i++) starts[key[i] + 1]++;
+  for (let k = 0; k <= max; k++) starts[k + 1] += starts[k];
+  return starts;
+}
+
+function groupObjectStates(path: string, cols: DecodedTable, last: number): { objectStates: ObjectStateTable; objectHistory: Map<number, ObjectHistory> } {
+  const c = cols.ints;
+  const count = rowsUpTo(path, 'object_states', c.step, cols.rows, last);
+  const starts = bucketStarts(path, 'object_states', 'object_id', c.object_id, count);
+  const objectStates: ObjectStateTable = {
+    object: new Int32Array(count), step: new Int32Array(count), length: new Int32Array(count), cut: new Int32Array(count),
+    delta: new Uint8Array(count), children: new Array<string | null>(count),
+  };
+  const children = cols.texts.children;
+  for (let i = 0; i < count; i++) {
+    const j = starts[c.object_id[i]]++;
+    objectStates.object[j] = c.object_id[i]; objectStates.step[j] = c.step[i]; objectStates.length[j] = c.length[i];
+    objectStates.cut[j] = c.cut[i]; objectStates.delta[j] = c.delta[i] ? 1 : 0; objectStates.children[j] = children[i];
+  }
   const objectHistory = new Map<number, ObjectHistory>();
-  const sc = stateCols.ints;
-  const children = stateCols.texts.children;
-  forEachRun(sc.object_id, sc.object_id, (lo, hi) => {
-    const states: ObjectStateRow[] = [];
-    for (let i = lo; i < hi; i++) states.push({ step: sc.step[i], length: sc.length[i], childrenJson: children[i] ?? '[]', cut: sc.cut[i] });
-    objectHistory.set(sc.object_id[lo], { steps: sc.step.subarray(lo, hi), states });
+  forEachRun(objectStates.object, objectStates.object, count, (lo, hi) => {
+    objectHistory.set(objectStates.object[lo], { steps: objectStates.step.subarray(lo, hi), start: lo });
   });
+  return { objectStates, objectHistory };
+}
 
+function groupBindings(path: string, cols: DecodedTable, last: number): Map<number, Map<number, BindingHistory>> {
+  const { scope_id: scopeOf, name_id: nameOf, step: stepOf, value_id: valueOf } = cols.ints;
+  const count = rowsUpTo(path, 'bindings', stepOf, cols.rows, last);
+  let maxScope = 0;
+  let maxName = 0;
+  let minId = 0;
+  for (let i = 0; i < count; i++) {
+    const scope = scopeOf[i];
+    const name = nameOf[i];
+    if (scope > maxScope) maxScope = scope;
+    if (name > maxName) maxName = name;
+    if (scope < minId || name < minId) minId = Math.min(scope, name);
+  }
+  if (minId < 0) throw new RecordingOpenError(`${path} is corrupt: a bindings row has scope_id or name_id ${minId}.`);
   const bindings = new Map<number, Map<number, BindingHistory>>();
-  const bc = bindingCols.ints;
-  forEachRun(bc.scope_id, bc.name_id, (lo, hi) => {
-    const scopeId = bc.scope_id[lo];
-    let scope = bindings.get(scopeId);
-    if (!scope) bindings.set(scopeId, (scope = new Map()));
-    scope.set(bc.name_id[lo], { steps: bc.step.subarray(lo, hi), values: bc.value_id.subarray(lo, hi), firstStep: bc.step[lo] });
-  });
-
-  return { valType, valRepr, valObject, objects, objectHistory, bindings };
+  const add = (scope: number, name: number, steps: Int32Array, values: Int32Array) => {
+    let names = bindings.get(scope);
+    if (!names) bindings.set(scope, (names = new Map()));
+    names.set(name, { steps, values, firstStep: steps[0] });
+  };
+  const step = new Int32Array(count);
+  const value = new Int32Array(count);
+  const nameCount = maxName + 1;
+  const keys = (maxScope + 1) * nameCount;
+  if (keys <= Math.max(count, 1 << 16)) {
+    // Few (scope, name) pairs for the rows: one stable counting sort by the pair, each history in step order.
+    const starts = new Int32Array(keys + 1);
+    for (let i = 0; i < count; i++) starts[scopeOf[i] * nameCount + nameOf[i] + 1]++;
+    for (let k = 0; k < keys; k++) starts[k + 1] += starts[k];
+    const fill = starts.slice();
+    for (let i = 0; i < count; i++) {
+      const j = fill[scopeOf[i] * nameCount + nameOf[i]]++;
+      step[j] = stepOf[i]; value[j] = valueOf[i];
+    }
+    for (let k = 0; k < keys; k++) {
+      const lo = starts[k];
+      const hi = starts[k + 1];
+      if (hi > lo) add(Math.floor(k / nameCount), k % nameCount, step.subarray(lo, hi), value.subarray(lo, hi));
+    }
+    return bindings;
+  }
+  // Many scopes (deep recursion): two stable counting-sort passes, by name then by scope.
+  const byName = bucketStarts(path, 'bindings', 'name_id', nameOf, count);
+  const nameOrder = new Int32Array(count);
+  for (let i = 0; i < count; i++) nameOrder[byName[nameOf[i]]++] = i;
+  const byScope = bucketStarts(path, 'bindings', 'scope_id', scopeOf, count);
+  const scope = new Int32Array(count);
+  const name = new Int32Array(count);
+  for (let k = 0; k < count; k++) {
+    const i = nameOrder[k];
+    const j = byScope[scopeOf[i]]++;
+    scope[j] = scopeOf[i]; name[j] = nameOf[i]; step[j] = stepOf[i]; value[j] = valueOf[i];
+  }
+  forEachRun(scope, name, count, (lo, hi) => add(scope[lo], name[lo], step.subarray(lo, hi), value.subarray(lo, hi)));
+  return bindings;
 }
 
 /** Calls `each(lo, hi)` once per run of rows with equal (a[i], b[i]); rows must be sorted by (a, b). */
-function forEachRun(a: Int32Array, b: Int32Array, each: (lo: number, hi: number) => void): void {
+function forEachRun(a: Int32Array, b: Int32Array, count: number, each: (lo: number, hi: number) => void): void {
   let lo = 0;
-  for (let i = 1; i <= a.length; i++) {
-    if (i === a.length || a[i] !== a[lo] || b[i] !== b[lo]) {
+  for (let i = 1; i <= count; i++) {
+    if (i === count || a[i] !== a[lo] || b[i] !== b[lo]) {
       if (i > lo) each(lo, i);
       lo = i;
     }
   }
 }
-
-const int = (name: string, nullAs = 0): ColumnSpec => ({ name, kind: 'int', nullAs });
-const text = (name: string): ColumnSpec => ({ name, kind: 'text' });

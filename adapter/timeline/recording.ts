@@ -1,15 +1,19 @@
 // The in-memory, read-only model of one recording: tables loaded into typed arrays and maps, plus the
 // point queries "state at step N" (stack, bindings, object states). Must not do I/O or know about DAP.
+import { EMPTY_OBJECT_STATES, ObjectChildren, ObjectStateTable } from './object-children';
 import { StepKind } from './schema';
 import { lastAtOrBefore } from './sorted-search';
+import { ValueTable } from './value-table';
 
 export interface CodeInfo { fileId: number; name: string; qualname: string; firstLine: number }
 export interface ThreadInfo { threadId: number; ident: number; name: string; firstStep: number }
 export interface ScopeInfo { scopeId: number; kind: 'locals' | 'globals'; frameId: number; module: string }
 /** value 0 in `values` means "unbound" (deleted). */
 export interface BindingHistory { steps: Int32Array; values: Int32Array; firstStep: number }
-export interface ObjectStateRow { step: number; length: number; childrenJson: string; cut: number }
-export interface ObjectHistory { steps: Int32Array; states: ObjectStateRow[] }
+/** One object state; `index` is its row in Recording.objectStates (children come from Recording.children). */
+export interface ObjectStateRow { index: number; step: number; length: number; cut: number }
+/** An object's states are objectStates rows start .. start + steps.length - 1, ascending step. */
+export interface ObjectHistory { steps: Int32Array; start: number }
 export interface ObjectInfo { type: string; kind: string; firstStep: number }
 export interface ExceptionRow { step: number; frameId: number; type: string; message: string; traceback: string; kind: string }
 export interface OutputRow { step: number; stream: string; text: string }
@@ -20,11 +24,10 @@ export const NO_FRAME = 0;
 
 /** The value tables, loaded after the step tables (see loadRecording's deferValues). */
 export interface RecordingValues {
-  valType: string[];
-  valRepr: (string | null)[];
-  valObject: Int32Array;
+  values: ValueTable;
   objects: Map<number, ObjectInfo>;
   objectHistory: Map<number, ObjectHistory>;
+  objectStates: ObjectStateTable;
   bindings: Map<number, Map<number, BindingHistory>>;
 }
 
@@ -45,15 +48,16 @@ export class Recording {
   readonly fileSlotBase = new Map<number, { base: number; maxLine: number }>();
   readonly lineSlotStart: Int32Array;
   readonly lineStepsFlat: Int32Array;
-  private readonly childrenCache = new Map<ObjectStateRow, ChildEntry[]>();
   readonly fileIdsByPath = new Map<string, number>();
   private readonly nameIds = new Map<string, number>();
   // Value tables: empty until attachValues(); readers that need values await valuesReady first.
-  valType: string[] = [];
-  valRepr: (string | null)[] = [];
-  valObject: Int32Array = new Int32Array(0);
+  private values = ValueTable.empty();
+  /** Object id of each value id (0: a scalar or an unknown id). */
+  valObject: Int32Array = this.values.objectOf;
   objects = new Map<number, ObjectInfo>();
   objectHistory = new Map<number, ObjectHistory>();
+  objectStates: ObjectStateTable = EMPTY_OBJECT_STATES;
+  private objectChildren = new ObjectChildren(EMPTY_OBJECT_STATES);
   bindings = new Map<number, Map<number, BindingHistory>>();
   valuesLoaded = false;
   valuesReady: Promise<void> = Promise.resolve();
@@ -77,65 +81,92 @@ export class Recording {
   ) {
     this.stepCount = stepKind.length;
     const frameCount = frames.parent.length;
-    // Counting sort of steps by frame and by thread: one pass each, no per-step allocation.
+    // Three passes over the steps build every index: (1) steps and the highest line per frame, (2) the
+    // frame CSR and the (file, line) slot counts, (3) the line CSR; steps by thread need a fourth only when
+    // there are several threads. Typed arrays only, no allocation per step.
+    const n = this.stepCount;
+    const LINE = StepKind.Line; // a local: the enum object's property would be re-read in every iteration
     const counts = new Int32Array(frameCount + 1);
-    for (let s = 0; s < this.stepCount; s++) counts[stepFrame[s] + 1]++;
+    const frameMaxLine = new Int32Array(frameCount).fill(-1);
+    for (let s = 0; s < n; s++) {
+      const f = stepFrame[s];
+      counts[f + 1]++;
+      if (stepKind[s] === LINE && stepLine[s] > frameMaxLine[f]) frameMaxLine[f] = stepLine[s];
+    }
     for (let f = 0; f < frameCount; f++) counts[f + 1] += counts[f];
-    this.frameStepStart = counts.slice();
-    const fill = counts.slice();
-    this.frameSteps = new Int32Array(this.stepCount);
-    for (let s = 0; s < this.stepCount; s++) this.frameSteps[fill[stepFrame[s]]++] = s;
+    const frameStepStart = counts.slice();
+    this.frameStepStart = frameStepStart;
 
-    // Steps by thread: a counting sort keyed by thread id (few threads: a small map, one pass each way).
-    const perThread = new Map<number, number>();
-    for (let s = 0; s < this.stepCount; s++) {
-      const t = frames.thread[stepFrame[s]];
-      perThread.set(t, (perThread.get(t) ?? 0) + 1);
-    }
-    const threadFill = new Map<number, number>();
-    for (const [t, n] of perThread) { this.threadSteps.set(t, new Int32Array(n)); threadFill.set(t, 0); }
-    for (let s = 0; s < this.stepCount; s++) {
-      const t = frames.thread[stepFrame[s]];
-      const c = threadFill.get(t)!;
-      this.threadSteps.get(t)![c] = s;
-      threadFill.set(t, c + 1);
-    }
-
-    // Line steps by (file, line): CSR over dense per-file line slots, built with typed arrays only.
     const frameFile = new Int32Array(frameCount);
-    for (let f = 1; f < frameCount; f++) frameFile[f] = code.get(frames.code[f])?.fileId ?? 0;
-    const maxLine = new Map<number, number>();
-    for (let s = 0; s < this.stepCount; s++) {
-      if (stepKind[s] !== StepKind.Line) continue;
-      const file = frameFile[stepFrame[s]];
-      if (stepLine[s] > (maxLine.get(file) ?? -1)) maxLine.set(file, stepLine[s]);
+    let maxFile = 0;
+    for (let f = 1; f < frameCount; f++) {
+      frameFile[f] = code.get(frames.code[f])?.fileId ?? 0;
+      if (frameFile[f] > maxFile) maxFile = frameFile[f];
     }
+    const maxLineOfFile = new Int32Array(maxFile + 1).fill(-1);
+    for (let f = 1; f < frameCount; f++) if (frameMaxLine[f] > maxLineOfFile[frameFile[f]]) maxLineOfFile[frameFile[f]] = frameMaxLine[f];
     let slots = 0;
-    for (const [file, max] of maxLine) { this.fileSlotBase.set(file, { base: slots, maxLine: max }); slots += max + 1; }
+    for (let file = 0; file <= maxFile; file++) {
+      if (maxLineOfFile[file] < 0) continue;
+      this.fileSlotBase.set(file, { base: slots, maxLine: maxLineOfFile[file] });
+      slots += maxLineOfFile[file] + 1;
+    }
     const slotOfFileBase = new Int32Array(frameCount);
     for (let f = 1; f < frameCount; f++) slotOfFileBase[f] = this.fileSlotBase.get(frameFile[f])?.base ?? -1;
+
+    const fill = counts; // consumed as the fill cursors
     const lineCounts = new Int32Array(slots + 1);
     let lineStepCount = 0;
-    for (let s = 0; s < this.stepCount; s++) {
-      if (stepKind[s] !== StepKind.Line) continue;
-      lineCounts[slotOfFileBase[stepFrame[s]] + stepLine[s] + 1]++;
-      lineStepCount++;
+    const frameSteps = new Int32Array(n);
+    for (let s = 0; s < n; s++) {
+      const f = stepFrame[s];
+      frameSteps[fill[f]++] = s;
+      if (stepKind[s] === LINE) { lineCounts[slotOfFileBase[f] + stepLine[s] + 1]++; lineStepCount++; }
     }
+    this.frameSteps = frameSteps;
     for (let i = 0; i < slots; i++) lineCounts[i + 1] += lineCounts[i];
     this.lineSlotStart = lineCounts.slice();
-    this.lineStepsFlat = new Int32Array(lineStepCount);
-    for (let s = 0; s < this.stepCount; s++) {
-      if (stepKind[s] !== StepKind.Line) continue;
-      this.lineStepsFlat[lineCounts[slotOfFileBase[stepFrame[s]] + stepLine[s]]++] = s;
+    const lineStepsFlat = new Int32Array(lineStepCount);
+    for (let s = 0; s < n; s++) {
+      if (stepKind[s] !== LINE) continue;
+      lineStepsFlat[lineCounts[slotOfFileBase[stepFrame[s]] + stepLine[s]]++] = s;
+    }
+    this.lineStepsFlat = lineStepsFlat;
+
+    // Steps by thread: per-thread counts come from the per-frame counts (thread ids are small).
+    const frameThread = frames.thread;
+    let maxThread = 0;
+    for (let f = 1; f < frameCount; f++) if (frameThread[f] > maxThread) maxThread = frameThread[f];
+    const perThread = new Int32Array(maxThread + 1);
+    for (let f = 1; f < frameCount; f++) perThread[frameThread[f]] += frameStepStart[f + 1] - frameStepStart[f];
+    const threadLists: Int32Array[] = [];
+    for (let t = 0; t <= maxThread; t++) {
+      if (perThread[t] > 0) this.threadSteps.set(t, (threadLists[t] = new Int32Array(perThread[t])));
+    }
+    if (this.threadSteps.size === 1) {
+      const only = threadLists[this.threadSteps.keys().next().value!];
+      for (let s = 0; s < n; s++) only[s] = s;
+    } else {
+      const threadFill = new Int32Array(maxThread + 1);
+      for (let s = 0; s < n; s++) {
+        const t = frameThread[stepFrame[s]];
+        threadLists[t][threadFill[t]++] = s;
+      }
     }
     for (const [id, p] of files) this.fileIdsByPath.set(p, id);
   }
 
   attachValues(v: RecordingValues): void {
-    this.valType = v.valType; this.valRepr = v.valRepr; this.valObject = v.valObject;
+    this.values = v.values; this.valObject = v.values.objectOf;
     this.objects = v.objects; this.objectHistory = v.objectHistory; this.bindings = v.bindings;
+    this.objectStates = v.objectStates; this.objectChildren = new ObjectChildren(v.objectStates);
     this.valuesLoaded = true;
   }
+
+  /** A value's type name (`int`, `list`, `mod.Point`); undefined for an unknown value id. */
+  valueType(valueId: number): string | undefined { return this.values.type(valueId); }
+  /** A value's stored display (scalars, opaque objects); null for containers/instances; undefined if unknown. */
+  valueRepr(valueId: number): string | null | undefined { return this.values.repr(valueId); }
 
   metaNumber(key: string): number | undefined {
     const v = this.meta.get(key);
@@ -234,21 +265,18 @@ export class Recording {
     const h = this.objectHistory.get(objectId);
     if (!h) return undefined;
     const i = lastAtOrBefore(h.steps, step);
-    return i < 0 ? undefined : h.states[i];
+    return i < 0 ? undefined : this.objectState(h.start + i);
   }
 
+  /** Row `index` of objectStates. */
+  objectState(index: number): ObjectStateRow {
+    const t = this.objectStates;
+    return { index, step: t.step[index], length: t.length[index], cut: t.cut[index] };
+  }
+
+  /** The state's children in display order, delta rows resolved (shared: do not modify). */
   children(state: ObjectStateRow): ChildEntry[] {
-    let parsed = this.childrenCache.get(state);
-    if (!parsed) {
-      try {
-        parsed = JSON.parse(state.childrenJson) as ChildEntry[];
-        if (!Array.isArray(parsed)) parsed = [];
-      } catch {
-        parsed = [];
-      }
-      this.childrenCache.set(state, parsed);
-    }
-    return parsed;
+    return this.objectChildren.at(state.index);
   }
 
   /** Every step that executed `line` of `fileId` (line steps only), ascending. */

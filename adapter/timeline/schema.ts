@@ -1,7 +1,9 @@
 // Recording-format constants this reader understands (docs/recording-format.md, native/watercodeflow/schema.sql).
 // Owns the schema version check and the step-kind codes; must not read files or know about DAP.
 
-export const NEWEST_SCHEMA_VERSION = 1;
+export const NEWEST_SCHEMA_VERSION = 2;
+/** The oldest version this reader opens: version 1 (plain rows) was never released. */
+export const OLDEST_SCHEMA_VERSION = 2;
 export const RECORDING_FORMAT_NAME = 'watercodeflow-recording';
 
 export enum StepKind {
@@ -20,7 +22,7 @@ export const STEP_KIND_NAMES: Record<number, string> = {
 
 export type RecordingStatus = 'recording' | 'complete' | 'stopped' | 'limit' | 'killed' | string;
 
-/** Throws a user-facing error when the file's schema version is missing or newer than this reader. */
+/** Throws a user-facing error when the file's schema version is missing, older or newer than this reader's. */
 export function checkSchemaVersion(meta: Map<string, string>, path: string): number {
   const raw = meta.get('schema_version');
   if (raw === undefined) {
@@ -29,6 +31,12 @@ export function checkSchemaVersion(meta: Map<string, string>, path: string): num
   const version = Number(raw);
   if (!Number.isInteger(version) || version < 1) {
     throw new Error(`${path} has an invalid schema_version '${raw}'; the recording is corrupt.`);
+  }
+  if (version < OLDEST_SCHEMA_VERSION) {
+    throw new Error(
+      `${path} uses recording format version ${version}: it was recorded by an older WaterCodeFlow, and this ` +
+        `WaterCodeFlow reads version ${NEWEST_SCHEMA_VERSION} only. Record the program again.`,
+    );
   }
   if (version > NEWEST_SCHEMA_VERSION) {
     throw new Error(

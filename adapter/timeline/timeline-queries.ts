@@ -66,7 +66,7 @@ export function variableHistory(rec: Recording, name: string, frameId: number | 
     const code = rec.codeOfFrame(frame);
     return {
       step, line: rec.frameLineAt(frame, at), path: code ? rec.files.get(code.fileId) ?? '' : '', function: code?.qualname ?? '',
-      value: valueId ? renderValue(rec, valueId, step) : '<unbound>', type: valueId ? rec.valType[valueId] : '',
+      value: valueId ? renderValue(rec, valueId, step) : '<unbound>', type: valueId ? rec.valueType(valueId) ?? '' : '',
     };
   });
   return { changes, total: entries.length };

@@ -35,11 +35,12 @@ export function changeSteps(rec: Recording, loc: DataLocation): Int32Array {
     const history = rec.objectHistory.get(loc.objectId);
     if (!history) return new Int32Array(0);
     let previous = 0;
-    history.states.forEach((state, i) => {
+    for (let i = 0; i < history.steps.length; i++) {
+      const state = rec.objectState(history.start + i);
       const v = rec.children(state).find(([k]) => k === loc.key)?.[1] ?? 0;
       if (i > 0 && v !== previous) out.push(state.step);
       previous = v;
-    });
+    }
   }
   return Int32Array.from(new Set(out)).sort();
 }

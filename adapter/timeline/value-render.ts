@@ -15,7 +15,7 @@ export function shortTypeName(type: string): string {
 /** True when the value is a recorded object with children the Variables view can expand. */
 export function isExpandable(rec: Recording, valueId: number, step: number): boolean {
   const objectId = rec.valObject[valueId] ?? 0;
-  if (!objectId || rec.valRepr[valueId] !== null) return false;
+  if (!objectId || rec.valueRepr(valueId) !== null) return false;
   const state = rec.objectStateAt(objectId, step);
   return !!state && (state.length > 0 || state.cut !== 0);
 }
@@ -53,8 +53,8 @@ class BoundedText {
 function renderInto(rec: Recording, valueId: number, step: number, depth: number, out: BoundedText, visiting: Set<number>): void {
   if (!valueId) { out.add('<unbound>'); return; }
   const objectId = rec.valObject[valueId] ?? 0;
-  const repr = rec.valRepr[valueId];
-  const type = rec.valType[valueId] ?? 'object';
+  const repr = rec.valueRepr(valueId);
+  const type = rec.valueType(valueId) ?? 'object';
   if (repr !== null && repr !== undefined) { out.add(repr); return; }
   if (!objectId) { out.add(`<${type}>`); return; }
   renderObjectInto(rec, objectId, type, step, depth, out, visiting);

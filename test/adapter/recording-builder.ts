@@ -1,9 +1,12 @@
-// Test helper: builds small WaterCodeFlow recordings (schema.sql + rows) by simulating a program's events,
-// so adapter unit tests need no recorder. Writes through the sqlite3 driver in one exec; test-only.
+// Test helper: builds small WaterCodeFlow recordings (format v2: schema.sql, plain rows + column chunks) by
+// simulating a program's events, so adapter unit tests need no recorder. Writes through the sqlite3 driver in
+// one exec; test-only. Chunks are small and alternate plain / zlib so every test crosses chunk boundaries.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as sqlite3 from 'sqlite3';
+import { CHUNKED_TABLES } from '../../adapter/timeline/chunk-decoder';
+import { Cell, EncodedValue, encodeChunk } from './chunk-encoder';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const SCHEMA_SQL = path.join(ROOT, 'native', 'watercodeflow', 'schema.sql');
@@ -12,22 +15,36 @@ type Sql = string | number | null;
 const q = (v: Sql): string => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`);
 
 export interface Val { valueId: number; objectId?: number }
+/** One row of the `chunks` table as the builder will write it (tests may damage them through `tamper`). */
+export interface BuiltChunk { tbl: string; seq: number; first_row: number; row_count: number; data: Buffer }
+
+/** Tables whose rows the writer produces in ascending step (the builder sorts them so; steps are implicit). */
+const STEP_ORDERED: Record<string, number> = { bindings: 0, object_states: 1, returns: 0 };
+const SCOPE_KIND = { locals: 0, globals: 1 };
 
 export class RecordingBuilder {
-  readonly rows: Record<string, Sql[][]> = {};
+  /** Rows per table in stored column order (chunked tables) or SQL column order (plain tables). */
+  readonly rows: Record<string, Cell[][]> = {};
   meta: Record<string, string> = {
-    schema_version: '1', format: 'watercodeflow-recording', status: 'complete', recorder: 'python', mode: 'balanced',
+    schema_version: '2', format: 'watercodeflow-recording', status: 'complete', recorder: 'python', mode: 'balanced',
   };
+  /** Rows per chunk of every chunked table. */
+  chunkRows = 5;
+  /** Which chunks are zlib-compressed. */
+  compress: 'never' | 'always' | 'alternate' = 'alternate';
+  /** Called with the chunks just before they are written (to damage a file on purpose). */
+  tamper?: (chunks: BuiltChunk[]) => void;
   private step = 0;
   private ids: Record<string, number> = {};
   private scalars = new Map<string, number>();
   private nameIds = new Map<string, number>();
+  private typeIds = new Map<string, number>();
   private globalsByModule = new Map<string, number>();
   private top = new Map<number, number>(); // thread -> innermost live frame
-  private frameInfo = new Map<number, { locals: number; globals: number; thread: number; depth: number }>();
+  private frameInfo = new Map<number, { locals: number; globals: number; thread: number; depth: number; parent: number | null }>();
 
   private id(table: string): number { return (this.ids[table] = (this.ids[table] ?? 0) + 1); }
-  private add(table: string, row: Sql[]): void { (this.rows[table] ??= []).push(row); }
+  private add(table: string, row: Cell[]): void { (this.rows[table] ??= []).push(row); }
   get nextStep(): number { return this.step; }
 
   constructor() { this.add('threads', [1, 1000, 'MainThread', 0]); this.ids.threads = 1; }
@@ -44,6 +61,11 @@ export class RecordingBuilder {
     if (!id) { id = this.id('names'); this.nameIds.set(name, id); this.add('names', [id, name]); }
     return id;
   }
+  typeId(name: string): number {
+    let id = this.typeIds.get(name);
+    if (!id) { id = this.id('types'); this.typeIds.set(name, id); this.add('types', [id, name]); }
+    return id;
+  }
 
   /** Enters a new frame of `codeId` on `thread` (a call step). */
   enter(codeId: number, line: number, thread = 1, module = '__main__'): number {
@@ -51,34 +73,33 @@ export class RecordingBuilder {
     const parent = this.top.get(thread) ?? null;
     const depth = parent ? this.frameInfo.get(parent)!.depth + 1 : 0;
     const locals = this.id('scopes');
-    this.add('scopes', [locals, 'locals', frameId, null]);
+    this.add('scopes', [locals, SCOPE_KIND.locals, frameId, null]);
     let globals = this.globalsByModule.get(module);
     if (!globals) {
       globals = this.id('scopes');
       this.globalsByModule.set(module, globals);
-      this.add('scopes', [globals, 'globals', null, module]);
+      this.add('scopes', [globals, SCOPE_KIND.globals, null, module]);
     }
-    this.frameInfo.set(frameId, { locals, globals, thread, depth });
-    this.add('frames', [frameId, parent, codeId, thread, depth, locals, globals, this.step, null]);
+    this.frameInfo.set(frameId, { locals, globals, thread, depth, parent });
+    this.add('frames', [frameId, parent, codeId, thread, depth, locals, globals, this.step]);
     this.top.set(thread, frameId);
-    this.add('steps', [this.step++, 1, frameId, line]);
+    this.add('steps', [1, frameId, line]);
+    this.step++;
     return frameId;
   }
-  line(frameId: number, line: number): number { const s = this.step++; this.add('steps', [s, 0, frameId, line]); return s; }
+  line(frameId: number, line: number): number { this.add('steps', [0, frameId, line]); return this.step++; }
   leave(frameId: number, line: number, value?: Val): number {
     const s = this.step++;
-    this.add('steps', [s, 2, frameId, line]);
+    this.add('steps', [2, frameId, line]);
     this.add('returns', [s, frameId, value?.valueId ?? null]);
-    const row = this.rows.frames.find((r) => r[0] === frameId)!;
-    row[8] = s;
+    this.add('frame_ends', [frameId, s]);
     const info = this.frameInfo.get(frameId)!;
-    const parent = row[1] as number | null;
-    if (parent) this.top.set(info.thread, parent); else this.top.delete(info.thread);
+    if (info.parent) this.top.set(info.thread, info.parent); else this.top.delete(info.thread);
     return s;
   }
   raise(frameId: number, line: number, type: string, message: string, kind: 'raised' | 'uncaught' = 'raised'): number {
     const s = this.step++;
-    this.add('steps', [s, 3, frameId, line]);
+    this.add('steps', [3, frameId, line]);
     this.add('exceptions', [s, frameId, type, message, `Traceback...\n${type}: ${message}`, kind]);
     return s;
   }
@@ -87,41 +108,74 @@ export class RecordingBuilder {
     const info = this.frameInfo.get(frameId)!;
     this.add('bindings', [atStep, scope === 'locals' ? info.locals : info.globals, this.nameId(name), v ? v.valueId : null]);
   }
-  scalar(type: string, repr: string): Val {
+  /** A scalar value with display `repr`, stored as `stored` (text by default, or a binary form). */
+  scalar(type: string, repr: string, stored: EncodedValue = repr): Val {
     const key = `${type}\0${repr}`;
     let id = this.scalars.get(key);
-    if (!id) { id = this.id('vals'); this.scalars.set(key, id); this.add('vals', [id, type, repr, null]); }
+    if (!id) { id = this.id('vals'); this.scalars.set(key, id); this.add('vals', [id, this.typeId(type), stored, null]); }
     return { valueId: id };
   }
-  int(n: number): Val { return this.scalar('int', String(n)); }
+  /** An int, stored in the binary form (tag 2) as the C recorder writes it. */
+  int(n: number | bigint): Val { return this.scalar('int', String(n), { int: BigInt(n) }); }
+  /** A float in the binary form (tag 3); its display is Python's repr. */
+  float(x: number, repr: string): Val { return this.scalar('float', repr, { float: x }); }
+  bool(b: boolean): Val { return this.scalar('bool', b ? 'True' : 'False', { fixed: b ? 'True' : 'False' }); }
+  none(): Val { return this.scalar('NoneType', 'None', { fixed: 'None' }); }
   str(s: string): Val { return this.scalar('str', `'${s}'`); }
   object(type: string, kind: string, children: Array<[string | number, Val]>, cut = 0, length = children.length): Val {
     const objectId = this.id('objects');
-    this.add('objects', [objectId, type, kind, this.step]);
+    this.add('objects', [objectId, this.typeId(type), kind, this.step]);
     const valueId = this.id('vals');
-    this.add('vals', [valueId, type, null, objectId]);
+    this.add('vals', [valueId, this.typeId(type), null, objectId]);
     this.mutate({ valueId, objectId }, children, cut, length);
     return { valueId, objectId };
   }
   opaque(type: string, repr: string): Val {
     const objectId = this.id('objects');
-    this.add('objects', [objectId, type, 'opaque', this.step]);
+    this.add('objects', [objectId, this.typeId(type), 'opaque', this.step]);
     const valueId = this.id('vals');
-    this.add('vals', [valueId, type, repr, objectId]);
+    this.add('vals', [valueId, this.typeId(type), repr, objectId]);
     return { valueId, objectId };
   }
-  /** Records a new state of an object from the next step on. */
-  mutate(v: Val, children: Array<[string | number, Val]>, cut = 0, length = children.length): void {
-    this.add('object_states', [v.objectId!, this.step, length, JSON.stringify(children.map(([k, c]) => [k, c.valueId])), cut]);
+  /** Records a new (full) state of an object from the next step on. */
+  mutate(v: Val, children: Array<[string | number, Val]>, cut = 0, length = children.length, atStep = this.step): void {
+    this.add('object_states', [v.objectId!, atStep, length, cut, 0, JSON.stringify(children.map(([k, c]) => [k, c.valueId]))]);
+  }
+  /** Records a delta state: the previous state cut to `length - cut` children, with `changes` [position, key, value] applied. */
+  mutateDelta(v: Val, changes: Array<[number, string | number, Val]>, length: number, cut = 0, atStep = this.step): void {
+    this.add('object_states', [v.objectId!, atStep, length, cut, 1, JSON.stringify(changes.map(([p, k, c]) => [p, k, c.valueId]))]);
   }
   output(stream: string, text: string): void { this.add('output', [Math.max(0, this.step - 1), stream, text]); }
+
+  /** The `chunks` rows of every chunked table. */
+  chunks(): BuiltChunk[] {
+    const out: BuiltChunk[] = [];
+    let n = 0;
+    for (const table of Object.keys(CHUNKED_TABLES)) {
+      let rows = this.rows[table] ?? [];
+      const stepColumn = STEP_ORDERED[table];
+      if (stepColumn !== undefined) rows = [...rows].sort((a, b) => (a[stepColumn] as number) - (b[stepColumn] as number));
+      for (let first = 0, seq = 0; first < rows.length; first += this.chunkRows, seq++) {
+        const part = rows.slice(first, first + this.chunkRows);
+        const compress = this.compress === 'always' || (this.compress === 'alternate' && n++ % 2 === 1);
+        out.push({ tbl: table, seq, first_row: first, row_count: part.length, data: encodeChunk(table, part, compress) });
+      }
+    }
+    return out;
+  }
 
   toSql(): string {
     const parts = [fs.readFileSync(SCHEMA_SQL, 'utf8'), 'BEGIN;'];
     this.meta.step_count = String(this.step);
     for (const [k, v] of Object.entries(this.meta)) parts.push(`INSERT INTO meta VALUES (${q(k)}, ${q(v)});`);
     for (const [table, rows] of Object.entries(this.rows)) {
-      for (const r of rows) parts.push(`INSERT INTO ${table} VALUES (${r.map(q).join(', ')});`);
+      if (table in CHUNKED_TABLES) continue;
+      for (const r of rows) parts.push(`INSERT INTO ${table} VALUES (${(r as Sql[]).map(q).join(', ')});`);
+    }
+    const chunks = this.chunks();
+    this.tamper?.(chunks);
+    for (const c of chunks) {
+      parts.push(`INSERT INTO chunks VALUES (${q(c.tbl)}, ${c.seq}, ${c.first_row}, ${c.row_count}, X'${c.data.toString('hex')}');`);
     }
     parts.push('COMMIT;');
     return parts.join('\n');
