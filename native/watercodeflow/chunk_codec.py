@@ -321,6 +321,8 @@ def decode_chunk(table, data, row_count):
     columns = CHUNKED_TABLES.get(table)
     if columns is None:
         raise ChunkError("unknown chunked table %r" % (table,))
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ChunkError("a chunk's data is %s, not a blob" % type(data).__name__)
     data = bytes(data)
     if not data:
         raise ChunkError("an empty chunk")

@@ -9,7 +9,8 @@ from typing import Dict, Optional, Sequence, Tuple
 from .change_stream import ChangeStreamQueries
 from .name_history import NameHistoryQueries
 from .recording_error import RecordingError, damaged_recording_error
-from .recording_file import meta_int, open_recording_file
+from .recording_expand import open_expanded
+from .recording_file import meta_int
 from .recording_summary import RecordingSummary
 from .scope_values import ScopeValueQueries
 from .stack_queries import StackQueries
@@ -18,8 +19,7 @@ from .value_render import RenderLimits
 # Re-exported: callers (inspect_cli, export_jsonl, tests) import these from here, as before the split.
 from .reader_records import (DEFINITION_TYPES, STEP_KIND_NAMES, Frame, HistoryEntry, Value,  # noqa: F401
                              VariableChange, is_definition)
-from .recording_file import (IN_MEMORY_INDEX_MIN_LIMIT_BYTES, RECORDING_FORMAT_NAME, SQLITE_MAGIC,  # noqa: F401
-                             SUPPORTED_SCHEMA_VERSION)
+from .recording_file import RECORDING_FORMAT_NAME, SQLITE_MAGIC, SUPPORTED_SCHEMA_VERSION  # noqa: F401
 from .value_render import (CUT_MARKER, DEPTH_CUT, UNBOUNDED, ObjectState, ValueRenderer,  # noqa: F401
                            short_type_name)
 
@@ -32,11 +32,11 @@ class Recording(StackQueries, ScopeValueQueries, NameHistoryQueries, RecordingSu
     def __init__(self, path: str, render_limits: RenderLimits = RenderLimits()):
         self.path = path
         self.render_limits = render_limits
-        opened = open_recording_file(path)
-        self._db: sqlite3.Connection = opened.db
+        opened = open_expanded(path)
+        self._db: sqlite3.Connection = opened.db  # the expanded copy (v1 row layout), not the file
         self.meta = opened.meta
         self.schema_version = opened.schema_version
-        self.indexed_in_memory = opened.indexed_in_memory
+        self.indexed_in_memory = opened.in_memory
         try:
             self._load_small_tables()
         except sqlite3.DatabaseError as error:

@@ -10,3 +10,8 @@ class RecordingError(Exception):
 def damaged_recording_error(path: str, error: Exception) -> RecordingError:
     return RecordingError("%s is damaged or not a WaterCodeFlow recording (SQLite says: %s); re-record, or "
                           "restore the complete file" % (path, error))
+
+
+def damaged_chunk_error(path: str, table: str, seq: int, detail: str) -> RecordingError:
+    return RecordingError("%s is damaged: chunk %s of table %s %s; re-record the program, or restore the complete "
+                          "file" % (path, seq, table, detail))

@@ -1,34 +1,28 @@
 # Opens a recording file read-only and decides whether it can be read: missing/empty/truncated/foreign files,
-# schema version refusal, and indexing a killed run's copy in memory. It must not interpret steps or values.
+# schema version refusal, missing tables. It must not interpret steps or values (recording_expand.py reads them).
 from __future__ import annotations
 
 import os
 import sqlite3
 from dataclasses import dataclass
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional
 from urllib.parse import quote
 
 from .recording_error import RecordingError, damaged_recording_error
 
-SUPPORTED_SCHEMA_VERSION = 1
+SUPPORTED_SCHEMA_VERSION = 2
 RECORDING_FORMAT_NAME = "watercodeflow-recording"
 SQLITE_MAGIC = b"SQLite format 3\x00"
-# A killed run has no indexes (they are built at close). The reader copies such a file into memory and indexes
-# the copy when it fits comfortably (a third of the available memory, at least this much); above that,
-# queries stay correct but scan tables.
-IN_MEMORY_INDEX_MIN_LIMIT_BYTES = 256 * 1024 * 1024
-_SCHEMA_INDEXES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema_indexes.sql")
-_CORE_TABLES = ("meta", "files", "code", "frames", "steps", "scopes", "names", "vals", "bindings", "objects",
-                "object_states")
+# Tables every version-2 file has (the others may be absent from a file written by another tool).
+_CORE_TABLES = ("meta", "chunks", "files", "code", "names", "types")
 
 
 @dataclass
 class OpenedRecordingFile:
-    """A recording that passed every opening check; `db` is read-only (or an indexed in-memory copy)."""
+    """A recording that passed every opening check; `db` is the file, opened read-only."""
     db: sqlite3.Connection
     meta: Dict[str, str]
     schema_version: int
-    indexed_in_memory: bool
 
 
 def open_recording_file(path: str) -> OpenedRecordingFile:
@@ -39,14 +33,13 @@ def open_recording_file(path: str) -> OpenedRecordingFile:
         meta = read_meta(db, path)
         schema_version = check_version(meta, path)
         check_tables(db, path)
-        db, indexed_in_memory = with_indexes(db, path)
     except sqlite3.DatabaseError as error:
         db.close()
         raise damaged_recording_error(path, error) from error
     except RecordingError:
         db.close()
         raise
-    return OpenedRecordingFile(db, meta, schema_version, indexed_in_memory)
+    return OpenedRecordingFile(db, meta, schema_version)
 
 
 def check_file(path: str) -> None:
@@ -119,6 +112,9 @@ def check_version(meta: Dict[str, str], path: str) -> int:
     if version > SUPPORTED_SCHEMA_VERSION:
         raise RecordingError("this recording has format version %d; this WaterCodeFlow reads up to version "
                              "%d \u2014 update WaterCodeFlow" % (version, SUPPORTED_SCHEMA_VERSION))
+    if version == 1:
+        raise RecordingError("%s was recorded by an older WaterCodeFlow (format version 1; this one reads version "
+                             "%d): record the program again" % (path, SUPPORTED_SCHEMA_VERSION))
     if version < 1:
         raise RecordingError("%s has schema_version %d, which no WaterCodeFlow ever wrote" % (path, version))
     return version
@@ -130,36 +126,6 @@ def check_tables(db: sqlite3.Connection, path: str) -> None:
     if missing:
         raise RecordingError("%s lacks the tables %s: it is damaged or was not written by WaterCodeFlow"
                              % (path, ", ".join(missing)))
-
-
-def with_indexes(db: sqlite3.Connection, path: str) -> Tuple[sqlite3.Connection, bool]:
-    """(connection to query, whether it is an indexed in-memory copy). A killed run lacks the indexes; its copy
-    is indexed in memory when small enough, otherwise `db` is kept and queries scan tables."""
-    indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    if "bindings_by_scope" in indexes or not os.path.exists(_SCHEMA_INDEXES_FILE):
-        return db, False
-    size = os.path.getsize(path)
-    if os.path.exists(path + "-wal"):
-        size += os.path.getsize(path + "-wal")
-    if size > in_memory_index_limit():
-        return db, False  # correct but slower: lookups scan tables
-    memory = sqlite3.connect(":memory:", check_same_thread=False)
-    db.backup(memory)
-    db.close()
-    with open(_SCHEMA_INDEXES_FILE, encoding="utf-8") as handle:
-        memory.executescript(handle.read())
-    return memory, True
-
-
-def in_memory_index_limit() -> int:
-    try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return max(IN_MEMORY_INDEX_MIN_LIMIT_BYTES, int(line.split()[1]) * 1024 // 3)
-    except (OSError, ValueError, IndexError):
-        pass
-    return IN_MEMORY_INDEX_MIN_LIMIT_BYTES
 
 
 def meta_int(meta: Dict[str, str], key: str) -> Optional[int]:

@@ -1,38 +1,33 @@
-# The recording file writer: creates the SQLite file (0600, WAL), buffers rows, flushes them in batches.
-# Knows the schema (schema.sql) but nothing about Python frames or values; callers pass ready-made rows.
+# The recording file writer: creates the SQLite file (0600, WAL), buffers rows, flushes them in batches: the
+# high-volume tables as one chunk per table and flush (chunk_codec.py), the rest as plain rows. Knows the schema
+# (schema.sql) but nothing about Python frames or values; callers pass ready-made rows.
 import json
 import os
 import sqlite3
 import time
 
-SCHEMA_VERSION = 1
+from .chunk_codec import CHUNKED_TABLES, SCOPE_KIND_CODES, encode_chunk_smallest
+
+SCHEMA_VERSION = 2
 _HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA_PATH = os.path.join(_HERE, "schema.sql")
-INDEXES_PATH = os.path.join(_HERE, "schema_indexes.sql")
 
-# Buffered tables and their INSERT statements, in flush order (frames before frame_ends).
-_INSERTS = (
+# Plain tables and their INSERT statements.
+_PLAIN_INSERTS = (
     ("files", "INSERT INTO files (file_id, path) VALUES (?, ?)"),
     ("code", "INSERT INTO code (code_id, file_id, name, qualname, first_line) VALUES (?, ?, ?, ?, ?)"),
     ("threads", "INSERT INTO threads (thread_id, ident, name, first_step) VALUES (?, ?, ?, ?)"),
-    ("scopes", "INSERT INTO scopes (scope_id, kind, frame_id, module) VALUES (?, ?, ?, ?)"),
-    ("frames", "INSERT INTO frames (frame_id, parent_id, code_id, thread_id, depth, locals_scope,"
-               " globals_scope, call_step, end_step) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-    ("frame_ends", "UPDATE frames SET end_step = ? WHERE frame_id = ?"),
-    ("steps", "INSERT INTO steps (step, kind, frame_id, line) VALUES (?, ?, ?, ?)"),
     ("names", "INSERT INTO names (name_id, name) VALUES (?, ?)"),
-    ("vals", "INSERT INTO vals (value_id, type, repr, object_id) VALUES (?, ?, ?, ?)"),
-    ("bindings", "INSERT INTO bindings (step, scope_id, name_id, value_id) VALUES (?, ?, ?, ?)"),
-    ("objects", "INSERT INTO objects (object_id, type, kind, first_step) VALUES (?, ?, ?, ?)"),
-    ("object_states", "INSERT INTO object_states (object_id, step, length, children, cut)"
-                      " VALUES (?, ?, ?, ?, ?)"),
-    ("returns", "INSERT INTO returns (step, frame_id, value_id) VALUES (?, ?, ?)"),
+    ("types", "INSERT INTO types (type_id, name) VALUES (?, ?)"),
     ("exceptions", "INSERT INTO exceptions (step, frame_id, type, message, traceback, kind)"
                    " VALUES (?, ?, ?, ?, ?, ?)"),
     ("output", "INSERT INTO output (step, stream, text) VALUES (?, ?, ?)"),
     ("watches", "INSERT INTO watches (step, name, value_id) VALUES (?, ?, ?)"),
     ("notices", "INSERT INTO notices (step, kind, message) VALUES (?, ?, ?)"),
+    ("buffer_writes", "INSERT INTO buffer_writes (step, object_id, offset, length, before, after, kind)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?)"),
 )
+_CHUNK_INSERT = "INSERT INTO chunks (tbl, seq, first_row, row_count, data) VALUES (?, ?, ?, ?, ?)"
 
 FLUSH_EVERY_STEPS = 4096
 
@@ -42,11 +37,18 @@ class RecordingWriterError(Exception):
 
 
 class RecordingWriter:
+    """rows[table] takes the rows of every table. The pure-Python recorder gives the chunked tables in the
+    shapes of format v1 (steps with their step, frames with end_step, scope kinds and type names as text,
+    object_states as (object_id, step, length, children, cut)); translate() turns them into v2 rows at flush."""
+
     def __init__(self, path):
         self.path = path
-        self.rows = {table: [] for table, _ in _INSERTS}
-        # Frames are inserted with end_step NULL; an end inside the same batch is patched in place.
-        self._pending_frames = {}
+        self.rows = {table: [] for table, _ in _PLAIN_INSERTS}
+        self.rows.update({table: [] for table in CHUNKED_TABLES})
+        # Per chunked table: (next seq, rows in all chunks so far). Advanced only once a flush committed.
+        self._chunk_counters = {table: (0, 0) for table in CHUNKED_TABLES}
+        self._queued_chunks = []  # (table, row_count, data) from add_chunk, in the order given
+        self._type_ids = {}  # type name -> type_id, for the type names of Python-shaped vals/objects rows
         self.closed = False
         self._create_file()
         self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -79,15 +81,17 @@ class RecordingWriter:
 
     def add_frame(self, row):
         self.rows["frames"].append(row)
-        self._pending_frames[row[0]] = len(self.rows["frames"]) - 1
 
     def end_frame(self, frame_id, end_step):
-        index = self._pending_frames.pop(frame_id, None)
-        if index is not None:
-            frames = self.rows["frames"]
-            frames[index] = frames[index][:8] + (end_step,)
-        else:
-            self.rows["frame_ends"].append((end_step, frame_id))
+        self.rows["frame_ends"].append((frame_id, end_step))
+
+    def add_chunk(self, table, row_count, data):
+        """Queue an encoded chunk of a chunked table (from the C recorder core); written at the next flush,
+        after the chunks queued before it, with its seq and first_row assigned here."""
+        if table not in CHUNKED_TABLES:
+            raise RecordingWriterError("add_chunk: %r is not a chunked table (known: %s)"
+                                       % (table, ", ".join(CHUNKED_TABLES)))
+        self._queued_chunks.append((table, int(row_count), bytes(data)))
 
     def set_meta(self, items):
         self.conn.executemany(
@@ -99,21 +103,82 @@ class RecordingWriter:
             ],
         )
 
+    def _type_id(self, name):
+        type_id = self._type_ids.get(name)
+        if type_id is None:
+            type_id = len(self._type_ids) + 1
+            self._type_ids[name] = type_id
+            self.rows["types"].append((type_id, name))
+        return type_id
+
+    def translate(self, table, rows):
+        """The v2 rows (chunk_codec column order) of Python-shaped rows of a chunked table."""
+        if table == "steps":
+            first = self._chunk_counters["steps"][1] + sum(
+                count for name, count, _ in self._queued_chunks if name == "steps")
+            if [row[0] for row in rows] != list(range(first, first + len(rows))):
+                raise RecordingWriterError("steps are not contiguous: a flush starts at step %d and ends at %d "
+                                           "(%d rows), the recording has steps 0..%d"
+                                           % (rows[0][0], rows[-1][0], len(rows), first - 1))
+            return [row[1:] for row in rows]
+        if table == "frames":
+            return [row[:8] for row in rows]  # end_step, when given, goes through end_frame()
+        if table == "scopes":
+            codes = SCOPE_KIND_CODES
+            return [(scope_id, codes[kind], frame_id, module) for scope_id, kind, frame_id, module in rows]
+        if table in ("vals", "objects"):
+            type_id = self._type_id
+            return [(first, type_id(name), third, fourth) for first, name, third, fourth in rows]
+        if table == "object_states":
+            return [(object_id, step, length, cut, 0, children)
+                    for object_id, step, length, children, cut in rows]
+        return rows
+
     def flush(self):
-        """Write every buffered row and commit: a killed run keeps everything up to here."""
+        """Write every buffered row and queued chunk and commit: a killed run keeps everything up to here. On a
+        failure nothing of this flush is written and the rows stay buffered."""
         if self.closed:
             return
-        for table, sql in _INSERTS:
+        counters = dict(self._chunk_counters)
+        chunks = []
+        for table, row_count, data in self._queued_chunks:
+            seq, first_row = counters[table]
+            chunks.append((table, seq, first_row, row_count, data))
+            counters[table] = (seq + 1, first_row + row_count)
+        for table in CHUNKED_TABLES:
             rows = self.rows[table]
             if rows:
-                self.conn.executemany(sql, rows)
-                rows.clear()
-        self._pending_frames.clear()
-        self.conn.execute("COMMIT")
+                seq, first_row = counters[table]
+                data = encode_chunk_smallest(table, self.translate(table, rows))
+                chunks.append((table, seq, first_row, len(rows), data))
+                counters[table] = (seq + 1, first_row + len(rows))
+        try:
+            if chunks:
+                self.conn.executemany(_CHUNK_INSERT, chunks)
+            for table, sql in _PLAIN_INSERTS:
+                rows = self.rows[table]
+                if rows:
+                    self.conn.executemany(sql, rows)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self._roll_back()
+            raise
+        self._chunk_counters = counters
+        self._queued_chunks.clear()
+        for rows in self.rows.values():
+            rows.clear()
         self.conn.execute("BEGIN")
 
+    def _roll_back(self):
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            self.conn.execute("BEGIN")
+        except sqlite3.Error:
+            pass  # the caller re-raises the first failure, which says more
+
     def pending_steps(self):
-        return len(self.rows["steps"])
+        return len(self.rows["steps"]) + sum(count for table, count, _ in self._queued_chunks if table == "steps")
 
     def size_on_disk(self):
         total = 0
@@ -125,14 +190,13 @@ class RecordingWriter:
         return total
 
     def close(self, meta_items):
-        """Flush, write the final meta, build the indexes, fold the WAL back into one file."""
+        """Flush, write the final meta, fold the WAL back into one file. The file has no indexes: readers index
+        the chunks they load (docs/recording-format.md)."""
         if self.closed:
             return
         self.flush()
         self.set_meta(meta_items)
         self.conn.execute("COMMIT")
-        with open(INDEXES_PATH, "r", encoding="utf-8") as indexes:
-            self.conn.executescript(indexes.read())
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.conn.execute("PRAGMA journal_mode=DELETE")
         self.conn.close()

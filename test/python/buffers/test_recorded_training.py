@@ -3,13 +3,13 @@
 import glob
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import unittest
 
 from .buffer_session import NATIVE_DIR, buffers, np
+from watercodeflow.recording_expand import expand  # importable: buffer_session put NATIVE_DIR on sys.path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROGRAM = os.path.join(HERE, "programs", "numpy_train_dump.py")
@@ -46,7 +46,7 @@ class RecordedTrainingTest(unittest.TestCase):
              str(epochs)], env=env, capture_output=True, text=True, timeout=300, cwd=folder)
         self.assertEqual(completed.returncode, 0, completed.stderr)
         self.assertEqual(len(glob.glob(os.path.join(folder, "w1-*.npy"))), epochs)
-        conn = sqlite3.connect(out)
+        conn = expand(out)  # the v1 row layout, for plain SQL
         self.addCleanup(conn.close)
         notices = conn.execute("SELECT kind, message FROM notices").fetchall()
         self.assertEqual([n for n in notices if n[0] in ("internal-error", "buffer-tracking")], [])
@@ -99,7 +99,7 @@ class StepAttributionTest(unittest.TestCase):
         completed = subprocess.run([PYTHON, "-m", "watercodeflow", "record", "--out", out, "--", program],
                                    env=env, capture_output=True, text=True, timeout=120, cwd=folder)
         self.assertEqual(completed.returncode, 0, completed.stderr)
-        conn = sqlite3.connect(out)
+        conn = expand(out)  # the v1 row layout, for plain SQL
         self.addCleanup(conn.close)
 
         def line_step(marker):
@@ -137,7 +137,7 @@ class StepAttributionTest(unittest.TestCase):
         completed = subprocess.run([PYTHON, "-m", "watercodeflow", "record", "--mode", "lite", "--out", out, "--",
                                     program], env=env, capture_output=True, text=True, timeout=120, cwd=folder)
         self.assertEqual(completed.returncode, 0, completed.stderr)
-        conn = sqlite3.connect(out)
+        conn = expand(out)  # the v1 row layout, for plain SQL
         self.addCleanup(conn.close)
         (object_id,), = conn.execute("SELECT v.object_id FROM watches w JOIN vals v ON v.value_id = w.value_id"
                                      " WHERE w.name = 'a'").fetchall()

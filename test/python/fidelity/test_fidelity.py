@@ -10,7 +10,6 @@ import os
 import re
 import shlex
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,10 @@ MAX_REPORTED_DIFFERENCES = 8
 if NATIVE_DIR not in sys.path:
     sys.path.insert(0, NATIVE_DIR)
 from watercodeflow.reader import UNBOUNDED, Recording  # noqa: E402
+from watercodeflow.recording_expand import expand  # noqa: E402
+
+sys.path.insert(0, HERE)
+from handmade_recording import edit_stored_rows  # noqa: E402
 
 NORMALISATIONS = """
 1. Memory addresses (`0x7f...`) read `0x?`: two processes never share them.
@@ -248,15 +251,20 @@ class TamperedRecordingIsCaught(unittest.TestCase):
             reference = reference_events(trace)
             spoiled = os.path.join(work, "spoiled.wcf")
             shutil.copy(recording, spoiled)
-            db = sqlite3.connect(spoiled)
+            db = expand(spoiled)
             # the last state of the list `first`/`second` point to: drop its last element
-            object_id, step, children = db.execute(
-                "SELECT s.object_id, s.step, s.children FROM object_states s JOIN objects o USING (object_id) "
+            object_id, step = db.execute(
+                "SELECT s.object_id, s.step FROM object_states s JOIN objects o USING (object_id) "
                 "WHERE o.kind = 'list' ORDER BY s.step DESC LIMIT 1").fetchone()
-            db.execute("UPDATE object_states SET children = ?, length = length - 1 WHERE object_id = ? AND step = ?",
-                       (json.dumps(json.loads(children)[:-1]), object_id, step))
-            db.commit()
             db.close()
+
+            def spoil(row):
+                state_object, state_step, length, cut, delta, children = row
+                if (state_object, state_step) != (object_id, step):
+                    return row
+                return state_object, state_step, length - 1, cut, delta, json.dumps(json.loads(children)[:-1])
+
+            edit_stored_rows(spoiled, "object_states", spoil)
             self.assertEqual(compare_threads(recorded_events(recording)[0][1], reference[1], 1), [])
             differences = compare_threads(recorded_events(spoiled)[0][1], reference[1], 1)
             self.assertTrue(differences, "a spoiled recording compared equal to the reference")

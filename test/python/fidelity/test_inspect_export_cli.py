@@ -119,7 +119,7 @@ class Inspect(CliTest):
         newer = write_alias_recording(os.path.join(self.dir, "newer.wcf"), schema_version=7)
         code, _out, err = self.inspect(newer, "--summary")
         self.assertEqual(code, 2)
-        self.assertIn("this recording has format version 7; this WaterCodeFlow reads up to version 1", err)
+        self.assertIn("this recording has format version 7; this WaterCodeFlow reads up to version 2", err)
         with open(self.rec, "rb") as handle:
             data = handle.read()
         truncated = os.path.join(self.dir, "truncated.wcf")
@@ -146,7 +146,7 @@ class Inspect(CliTest):
                 self.assertIn("damaged", err)
 
     def test_killed_run_is_inspected(self) -> None:
-        killed = write_alias_recording(os.path.join(self.dir, "killed.wcf"), status="recording", indexes=False)
+        killed = write_alias_recording(os.path.join(self.dir, "killed.wcf"), status="recording")
         code, out, _err = self.inspect(killed, "--summary")
         self.assertEqual(code, 0)
         self.assertIn("never closed: the run was killed", out)
@@ -192,7 +192,7 @@ class Export(CliTest):
         code, _out, err = self.export(self.rec, "--out", os.path.join(self.dir, "no", "such", "dir.jsonl"))
         self.assertEqual(code, 2)
         self.assertIn("cannot write", err)
-        newer = write_alias_recording(os.path.join(self.dir, "newer.wcf"), schema_version=2)
+        newer = write_alias_recording(os.path.join(self.dir, "newer.wcf"), schema_version=3)
         code, _out, err = self.export(newer)
         self.assertEqual(code, 2)
         self.assertIn("update WaterCodeFlow", err)
@@ -244,7 +244,7 @@ class KilledRealRun(unittest.TestCase):
         try:
             db = sqlite3.connect("file:%s?mode=ro" % recording, uri=True)
             try:
-                return db.execute("SELECT COUNT(*) FROM steps").fetchone()[0]
+                return db.execute("SELECT COALESCE(SUM(row_count), 0) FROM chunks WHERE tbl = 'steps'").fetchone()[0]
             finally:
                 db.close()
         except sqlite3.Error:

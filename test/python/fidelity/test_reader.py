@@ -1,5 +1,6 @@
 # Tests of native/watercodeflow/reader.py on hand-made recordings (handmade_recording.py): opening rules (newer
-# version, truncated, not SQLite, killed run), stacks, scope values, rendering with cut markers, history.
+# and older versions, truncated, not SQLite, killed run), damaged chunks, delta states, stacks, scope values,
+# rendering with cut markers, history.
 from __future__ import annotations
 
 import os
@@ -17,6 +18,7 @@ if NATIVE_DIR not in sys.path:
     sys.path.insert(0, NATIVE_DIR)
 from watercodeflow.reader import (UNBOUNDED, Recording, RecordingError, RenderLimits,  # noqa: E402
                                   ValueRenderer, _ObjectState)
+from watercodeflow.recording_expand import expand  # noqa: E402
 
 
 class TempDirTest(unittest.TestCase):
@@ -32,11 +34,18 @@ class TempDirTest(unittest.TestCase):
 
 class OpeningRules(TempDirTest):
     def test_newer_schema_version_is_refused_with_the_documented_message(self) -> None:
-        write_alias_recording(self.path("new.wcf"), schema_version=2)
+        write_alias_recording(self.path("new.wcf"), schema_version=3)
         with self.assertRaises(RecordingError) as caught:
             Recording(self.path("new.wcf"))
-        self.assertEqual(str(caught.exception), "this recording has format version 2; this WaterCodeFlow reads up "
-                                                "to version 1 \u2014 update WaterCodeFlow")
+        self.assertEqual(str(caught.exception), "this recording has format version 3; this WaterCodeFlow reads up "
+                                                "to version 2 \u2014 update WaterCodeFlow")
+
+    def test_version_1_is_refused_with_what_to_do(self) -> None:
+        write_alias_recording(self.path("old.wcf"), schema_version=1)
+        with self.assertRaises(RecordingError) as caught:
+            Recording(self.path("old.wcf"))
+        self.assertEqual(str(caught.exception), "%s was recorded by an older WaterCodeFlow (format version 1; this "
+                                                "one reads version 2): record the program again" % self.path("old.wcf"))
 
     def test_truncated_file_is_refused(self) -> None:
         full = write_alias_recording(self.path("full.wcf"))
@@ -86,8 +95,8 @@ class OpeningRules(TempDirTest):
                     recording.stack_at(step)
         self.assertIn("damaged", str(caught.exception))
 
-    def test_killed_run_without_indexes_is_read(self) -> None:
-        write_alias_recording(self.path("killed.wcf"), status="recording", indexes=False)
+    def test_killed_run_is_read(self) -> None:
+        write_alias_recording(self.path("killed.wcf"), status="recording")
         with Recording(self.path("killed.wcf")) as recording:
             self.assertTrue(recording.indexed_in_memory)
             summary = recording.summary()
@@ -97,7 +106,7 @@ class OpeningRules(TempDirTest):
             self.assertEqual([f.function for f in recording.stack_at(8)], ["grow", "<module>"])
 
     def test_reading_never_writes_the_file(self) -> None:
-        path = write_alias_recording(self.path("ro.wcf"), status="recording", indexes=False)
+        path = write_alias_recording(self.path("ro.wcf"), status="recording")
         os.chmod(path, 0o400)
         before = os.stat(path)
         with open(path, "rb") as handle:
@@ -109,6 +118,136 @@ class OpeningRules(TempDirTest):
             self.assertEqual(handle.read(), content)
         self.assertEqual(os.stat(path).st_mtime_ns, before.st_mtime_ns)
         self.assertEqual(sorted(os.listdir(self.dir)), ["ro.wcf"])
+
+
+class DamagedChunks(TempDirTest):
+    """Each kind of chunk damage gives a RecordingError that names the file, the table and the chunk."""
+
+    def damaged(self, sql: str, *args) -> str:
+        path = write_alias_recording(self.path("alias.wcf"))
+        db = sqlite3.connect(path)
+        db.execute(sql, args)
+        db.commit()
+        db.close()
+        with self.assertRaises(RecordingError) as caught:
+            Recording(path)
+        message = str(caught.exception)
+        self.assertIn(path, message)
+        self.assertIn("is damaged", message)
+        self.assertIn("re-record the program, or restore the complete file", message)
+        return message
+
+    def test_a_gap_in_seq(self) -> None:
+        message = self.damaged("DELETE FROM chunks WHERE tbl = 'steps' AND seq = 1")
+        self.assertIn("chunk 1 of table steps is missing (the next one stored is 2)", message)
+
+    def test_rows_that_do_not_follow_on(self) -> None:
+        message = self.damaged("UPDATE chunks SET first_row = first_row + 1 WHERE tbl = 'bindings' AND seq = 1")
+        self.assertIn("chunk 1 of table bindings starts at row 6, but the chunks before it end at row 5", message)
+
+    def test_a_truncated_blob(self) -> None:
+        message = self.damaged("UPDATE chunks SET data = substr(data, 1, length(data) - 2) "
+                               "WHERE tbl = 'vals' AND seq = 0")
+        self.assertIn("chunk 0 of table vals does not decode:", message)
+
+    def test_unknown_flags(self) -> None:
+        message = self.damaged("UPDATE chunks SET data = CAST(X'04' || substr(data, 2) AS BLOB) "
+                               "WHERE tbl = 'frames' AND seq = 0")
+        self.assertIn("chunk 0 of table frames does not decode: unknown chunk flags 0x04", message)
+
+    def test_a_type_id_missing_from_types(self) -> None:
+        message = self.damaged("DELETE FROM types WHERE name = 'list'")
+        self.assertIn("unknown type_id (not in the types table)", message)
+
+    def test_chunks_of_an_unknown_table_are_ignored(self) -> None:
+        path = write_alias_recording(self.path("alias.wcf"))
+        db = sqlite3.connect(path)
+        db.execute("INSERT INTO chunks VALUES ('future_table', 0, 0, 1, X'00')")
+        db.commit()
+        db.close()
+        with Recording(path) as recording:
+            self.assertEqual(recording.step_count, 12)
+
+
+class ChunkedStorage(TempDirTest):
+    def list_recording(self) -> HandmadeRecording:
+        """A module that binds `xs` to one list at step 1 and changes it at steps 2..5 (states added by tests)."""
+        rec = HandmadeRecording(self.path("delta.wcf"), rows_per_chunk=2)
+        rec.thread(1, "MainThread", 0)
+        g = rec.globals_scope()
+        frame, _ = rec.frame(rec.code("/src/d.py", "<module>"), 0, g, module_level=True)
+        for line in range(1, 8):
+            rec.step("line", frame, line)
+        self.xs, xs_val = rec.obj("list", "list", 1)
+        rec.bind(1, g, "xs", xs_val)
+        self.ints = {n: rec.scalar(n) for n in range(10)}
+        return rec
+
+    def test_delta_states_resolve_against_the_previous_state(self) -> None:
+        rec = self.list_recording()
+        i = self.ints
+        rec.state(self.xs, 1, [(0, i[1]), (1, i[2]), (2, i[3])])
+        rec.delta_state(self.xs, 2, [(1, 1, i[7]), (3, 3, i[4])], length=4)  # replace xs[1], append xs[3]
+        rec.delta_state(self.xs, 3, [], length=2)  # del xs[2:]
+        rec.delta_state(self.xs, 4, [(1, 1, i[9])], length=6, cut=4)  # two shown of six (maxItems 2)
+        rec.state(self.xs, 5, [(0, i[0])])
+        rec.delta_state(self.xs, 6, [(1, 1, i[5])], length=2)
+        path = rec.finish()
+        with Recording(path) as recording:
+            scope = recording.stack_at(1)[0].globals_scope
+            self.assertEqual([recording.scope_values(scope, step)["xs"].text for step in range(1, 7)],
+                             ["[1, 2, 3]", "[1, 7, 3, 4]", "[1, 7]", "[1, 9, \u2026]", "[0]", "[0, 5]"])
+            self.assertEqual([e.text for e in recording.history("xs")],
+                             ["[1, 2, 3]", "[1, 7, 3, 4]", "[1, 7]", "[1, 9, \u2026]", "[0]", "[0, 5]"])
+        expanded = expand(path)
+        self.addCleanup(expanded.close)
+        rows = expanded.execute("SELECT step, length, children, cut FROM object_states ORDER BY step").fetchall()
+        self.assertEqual(rows[1], (2, 4, "[[0,%d],[1,%d],[2,%d],[3,%d]]" % (i[1], i[7], i[3], i[4]), 0))
+        self.assertEqual(rows[3], (4, 6, "[[0,%d],[1,%d]]" % (i[1], i[9]), 4))
+
+    def test_a_delta_without_a_full_state_before_it_is_damage(self) -> None:
+        rec = self.list_recording()
+        rec.delta_state(self.xs, 2, [(0, 0, self.ints[1])], length=1)
+        path = rec.finish()
+        with self.assertRaisesRegex(RecordingError, "object %d's delta state at step 2 has no earlier state"
+                                    % self.xs):
+            Recording(path)
+
+    def test_a_delta_that_skips_a_position_is_damage(self) -> None:
+        rec = self.list_recording()
+        rec.state(self.xs, 1, [(0, self.ints[1])])
+        rec.delta_state(self.xs, 2, [(2, 2, self.ints[1])], length=3)
+        path = rec.finish()
+        with self.assertRaisesRegex(RecordingError, "changes position 2 of a list of 1"):
+            Recording(path)
+
+    def test_a_killed_run_keeps_the_steps_up_to_the_last_one_present(self) -> None:
+        """A killed C recorder may leave tables ending at different steps: rows past the last step are ignored."""
+        path = write_alias_recording(self.path("ragged.wcf"), status="recording")
+        db = sqlite3.connect(path)  # steps chunks hold 5 rows each: drop steps 10 and 11, keep all other rows
+        db.execute("DELETE FROM chunks WHERE tbl = 'steps' AND seq = 2")
+        db.commit()
+        db.close()
+        with Recording(path) as recording:
+            self.assertEqual(recording.step_count, 10)
+            self.assertEqual([(e.step, e.text) for e in recording.history("alias")], [(5, "[1]"), (8, "[1, 2]")])
+            self.assertEqual(recording.history("size"), [])
+            self.assertEqual(recording.summary()["output"]["stdout"], {"bytes": 0, "chunks": 0})
+        expanded = expand(path)
+        self.addCleanup(expanded.close)
+        self.assertEqual(expanded.execute("SELECT MAX(step) FROM bindings").fetchone(), (6,))  # not 10, 11
+        self.assertEqual(expanded.execute("SELECT frame_id, end_step FROM frames").fetchall(), [(1, None), (2, 9)])
+
+    def test_expand_takes_an_open_connection_too(self) -> None:
+        path = write_alias_recording(self.path("alias.wcf"))
+        source = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+        self.addCleanup(source.close)
+        expanded = expand(source)
+        self.addCleanup(expanded.close)
+        self.assertEqual(expanded.execute("SELECT COUNT(*), MAX(step) FROM steps").fetchone(), (12, 11))
+        self.assertEqual(expanded.execute("SELECT v.type FROM vals v JOIN objects o USING (object_id) "
+                                          "WHERE o.kind = 'list'").fetchall(), [("list",)])
+        self.assertGreater(source.execute("SELECT COUNT(*) FROM meta").fetchone()[0], 0)  # still open
 
 
 class StacksScopesHistory(TempDirTest):

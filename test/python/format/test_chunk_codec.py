@@ -190,6 +190,8 @@ class DamagedChunks(unittest.TestCase):
             decode_chunk("steps", self.STEPS + b"\x00", 3)
         with self.assertRaisesRegex(ChunkError, "an empty chunk"):
             decode_chunk("steps", b"", 3)
+        with self.assertRaisesRegex(ChunkError, "is str, not a blob"):
+            decode_chunk("steps", "\x00\x01\x00", 1)
 
     def test_row_count_that_disagrees_with_the_columns(self) -> None:
         with self.assertRaises(ChunkError):

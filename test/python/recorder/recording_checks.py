@@ -1,11 +1,10 @@
-# Test helpers: run the recorder on a program in a subprocess and read the recording back with plain sqlite3.
-# Independent of watercodeflow's own reader; knows only docs/recording-format.md.
+# Test helpers: run the recorder on a program in a subprocess and read the recording back with plain SQL, on the
+# v1-layout copy watercodeflow's expand() makes (docs/recording-format.md); no other part of watercodeflow's reader.
 import atexit
 import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,10 @@ PROGRAMS = os.path.join(HERE, "programs")
 PYTHON = os.environ.get("WATERCODEFLOW_TEST_PYTHON") or os.environ.get("WCF_TEST_PYTHON") or sys.executable
 EXTRA_RECORD_ARGS = os.environ.get("WATERCODEFLOW_TEST_RECORD_ARGS", "").split()
 STEP_KINDS = {0: "line", 1: "call", 2: "return", 3: "exception"}
+
+if NATIVE_DIR not in sys.path:
+    sys.path.insert(0, NATIVE_DIR)
+from watercodeflow.recording_expand import expand  # noqa: E402
 
 
 _TEMPORARY_DIRS = []
@@ -70,11 +73,17 @@ def run_plain(program, args=(), cwd=None, timeout=120):
                           capture_output=True, timeout=timeout)
 
 
+def expanded(path):
+    """A connection to the recording at `path` in the v1 row layout (frames.end_step, vals.type, whole
+    object_states.children), for plain SQL in tests."""
+    return expand(path)
+
+
 class Recording:
     """Read-only view of a recording with the reconstruction rules of docs/recording-format.md."""
 
     def __init__(self, path):
-        self.db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+        self.db = expanded(path)
 
     def close(self):
         self.db.close()
