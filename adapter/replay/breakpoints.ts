@@ -9,6 +9,7 @@ import { StepKind } from '../timeline/schema';
 import { decodeDataId, describeChange, changeSteps, DataLocation } from './data-breakpoints';
 import { Direction } from './direction';
 import { parseHitCondition } from './hit-condition';
+import { compileLogMessage } from './log-message';
 import { nearestInDirection, sortedUnique } from './step-set';
 import { StopPoint, StopReason } from './stop-point';
 
@@ -255,40 +256,6 @@ export function uncaughtRaiseStep(rec: Recording, uncaught: { step: number; type
       e.step < rec.stepCount && rec.threadOfStep(e.step) === thread) best = e.step;
   }
   return Math.min(best, rec.lastStep);
-}
-
-/** Interpolates {expression} parts of a logpoint message with recorded values (str() for strings). */
-export function formatLogMessage(rec: Recording, step: number, message: string): string {
-  return compileLogMessage(message)(rec, step);
-}
-
-type LogTemplate = (rec: Recording, step: number) => string;
-
-/** Splits a logpoint message once into literal text and expressions, so each hit only evaluates. */
-export function compileLogMessage(message: string): LogTemplate {
-  const parts: Array<{ text: string } | { expr: string }> = [];
-  let last = 0;
-  const re = /\{\{|\}\}|\{([^{}]+)\}/g;
-  for (let m = re.exec(message); m; m = re.exec(message)) {
-    if (m.index > last) parts.push({ text: message.slice(last, m.index) });
-    parts.push(m[0] === '{{' ? { text: '{' } : m[0] === '}}' ? { text: '}' } : { expr: m[1] });
-    last = m.index + m[0].length;
-  }
-  if (last < message.length) parts.push({ text: message.slice(last) });
-  return (rec, step) => {
-    const ev = new RecordedEvaluator(rec, step, rec.stepFrame[step]);
-    let out = '';
-    for (const p of parts) {
-      if ('text' in p) { out += p.text; continue; }
-      try {
-        const r = ev.evaluate(p.expr);
-        out += r.value.t === 'str' ? r.value.v : r.repr;
-      } catch (err) {
-        out += `<error: ${(err as Error).message}>`;
-      }
-    }
-    return out;
-  };
 }
 
 function statusOf(r: ResolvedBreakpoint): BreakpointStatus {

@@ -1,7 +1,9 @@
 // Unit tests of breakpoint kinds against a recording, in both directions.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
+import { RecordedEvaluator } from '../../adapter/evaluate/evaluator';
 import { BreakpointManager } from '../../adapter/replay/breakpoints';
+import { formatLogMessage } from '../../adapter/replay/log-message';
 import { encodeDataId } from '../../adapter/replay/data-breakpoints';
 import { Direction } from '../../adapter/replay/direction';
 import { ReplayEngine } from '../../adapter/replay/replay-engine';
@@ -57,6 +59,28 @@ test('logpoints print every hit over the whole recording, in time order, with th
   assert.deepEqual(r.logs.map((l) => l.text), [`[step ${S.addLine3}] s is 3, a+b=3, <error: name 'nope' is not defined at step ${S.addLine3}>`]);
   const again = bps.setSourceBreakpoints(P, [{ line: 3, logMessage: 's is {s}, a+b={a + b}, {nope}' }]);
   assert.equal(again.logs.length, 0, 'an unchanged logpoint does not print again');
+});
+
+test('a logpoint reading bare names prints what the evaluator prints, for every kind of value', async () => {
+  const b = new RecordingBuilder();
+  const m = b.enter(b.code(b.file('/tmp/log.py'), '<module>', 1), 1);
+  const values: Record<string, ReturnType<RecordingBuilder['int']> | null> = {
+    i: b.int(-42), big: b.int(2n ** 62n + 1n), f: b.float(1e16, '1e+16'), g: b.float(0.5, '0.5'), yes: b.bool(true), none: b.none(),
+    s: b.str("it's"), t: b.scalar('str', "'a\\nb'"), cut: b.scalar('int', '1234\u2026'), c: b.scalar('complex', '(1+2j)'),
+    items: b.object('list', 'list', [[0, b.int(1)], [1, b.str('x')]]), fn: b.opaque('function', '<function f at 0x1>'), gone: null,
+  };
+  for (const [name, v] of Object.entries(values)) b.set(m, name, v, 'globals');
+  b.set(m, 'gone', b.int(1), 'globals', 0);
+  b.line(m, 2);
+  const rec = await loadRecording(await b.write());
+  const names = [...Object.keys(values), 'never'];
+  const message = names.map((n) => `${n}={${n}}`).join(' ') + ' sum={i + 1}';
+  const viaEvaluator = names.map((n) => {
+    const ev = new RecordedEvaluator(rec, 1, rec.stepFrame[1]);
+    try { const r = ev.evaluate(n); return `${n}=${r.value.t === 'str' ? r.value.v : r.repr}`; } catch (err) { return `${n}=<error: ${(err as Error).message}>`; }
+  }).join(' ') + ' sum=-41';
+  assert.equal(formatLogMessage(rec, 1, message), viaEvaluator);
+  assert.match(viaEvaluator, /i=-42 big=4611686018427387905 f=1e\+16 g=0.5 yes=True none=None s=it's t=a\nb cut=1234\u2026 c=\(1\+2j\) items=\[1, 'x'\] fn=<function f at 0x1> gone=<error: name 'gone' is not defined/);
 });
 
 test('function and exception breakpoints', async () => {

@@ -1,0 +1,78 @@
+// Logpoint messages: "{expression}" parts interpolated with recorded values, compiled once per message and
+// then rendered for every hit of the recording. Must not know about breakpoints or DAP; never runs program code.
+import { RecordedEvaluator } from '../evaluate/evaluator';
+import { parseExpression } from '../evaluate/parser';
+import { Recording } from '../timeline/recording';
+import { renderValue } from '../timeline/value-render';
+
+export type LogTemplate = (rec: Recording, step: number) => string;
+
+type Part = { text: string } | { expr: string; name?: string };
+
+/** Scalars whose recorded display is exactly what the evaluator would print for them. */
+const SELF_DISPLAYED = new Set(['int', 'float', 'bool', 'NoneType']);
+
+/** Interpolates {expression} parts of a logpoint message with recorded values (str() for strings). */
+export function formatLogMessage(rec: Recording, step: number, message: string): string {
+  return compileLogMessage(message)(rec, step);
+}
+
+/**
+ * Splits a logpoint message once into literal text and expressions, so each hit only evaluates. A part that is
+ * a bare name (the common `i={i}`) skips the evaluator: its binding's display is read directly, which prints
+ * the same text (the evaluator stays in charge of strings, expressions and errors).
+ */
+export function compileLogMessage(message: string): LogTemplate {
+  const parts: Part[] = [];
+  let last = 0;
+  const re = /\{\{|\}\}|\{([^{}]+)\}/g;
+  for (let m = re.exec(message); m; m = re.exec(message)) {
+    if (m.index > last) parts.push({ text: message.slice(last, m.index) });
+    parts.push(m[0] === '{{' ? { text: '{' } : m[0] === '}}' ? { text: '}' } : { expr: m[1], name: bareName(m[1]) });
+    last = m.index + m[0].length;
+  }
+  if (last < message.length) parts.push({ text: message.slice(last) });
+  return (rec, step) => {
+    let ev: RecordedEvaluator | undefined;
+    let out = '';
+    for (const p of parts) {
+      if ('text' in p) { out += p.text; continue; }
+      const direct = p.name === undefined ? undefined : displayOfName(rec, step, p.name);
+      if (direct !== undefined) { out += direct; continue; }
+      ev ??= new RecordedEvaluator(rec, step, rec.stepFrame[step]);
+      try {
+        const r = ev.evaluate(p.expr);
+        out += r.value.t === 'str' ? r.value.v : r.repr;
+      } catch (err) {
+        out += `<error: ${(err as Error).message}>`;
+      }
+    }
+    return out;
+  };
+}
+
+function bareName(expr: string): string | undefined {
+  try {
+    const node = parseExpression(expr);
+    return node.k === 'name' ? node.id : undefined;
+  } catch {
+    return undefined; // the evaluator reports it at each hit
+  }
+}
+
+/** What the evaluator would print for name `name` at `step` (locals, then globals); undefined to let it decide. */
+function displayOfName(rec: Recording, step: number, name: string): string | undefined {
+  const nameId = rec.nameId(name);
+  if (nameId === undefined) return undefined;
+  const frame = rec.stepFrame[step];
+  const locals = rec.frames.localsScope[frame];
+  const globals = rec.frames.globalsScope[frame];
+  let valueId = locals > 0 ? rec.bindingAt(locals, nameId, step) ?? 0 : 0;
+  if (!valueId && globals > 0 && globals !== locals) valueId = rec.bindingAt(globals, nameId, step) ?? 0;
+  if (!valueId) return undefined;
+  if (rec.valObject[valueId]) return renderValue(rec, valueId, step);
+  const type = rec.valueType(valueId);
+  const repr = rec.valueRepr(valueId);
+  if (type === undefined || repr === null || repr === undefined || repr.endsWith('\u2026')) return undefined;
+  return SELF_DISPLAYED.has(type) ? repr : undefined;
+}
