@@ -98,23 +98,52 @@ test('a missing recording is refused with its path', TIMEOUT, async () => {
   assert.ok(message.includes(file), `message should name ${file}: ${message}`);
 });
 
-test('a recording from a newer WaterCodeFlow is refused with both versions', TIMEOUT, async () => {
-  const file = path.join(scratchDir('version'), 'v999.wcf');
+/** A recording whose meta says `version` (tables of the current schema.sql: the version check comes first). */
+function recordingOfVersion(label: string, version: number): string {
+  const file = path.join(scratchDir(label), `v${version}.wcf`);
   const schema = path.join(repoRoot(), 'native', 'watercodeflow', 'schema.sql');
   const script = [
     'import sqlite3, sys',
     'db = sqlite3.connect(sys.argv[1])',
     'db.executescript(open(sys.argv[2]).read())',
-    "db.executemany('INSERT OR REPLACE INTO meta VALUES (?, ?)', [('schema_version', '999'), " +
+    `db.executemany('INSERT OR REPLACE INTO meta VALUES (?, ?)', [('schema_version', '${version}'), ` +
       "('format', 'watercodeflow-recording'), ('status', 'complete'), ('step_count', '0')])",
-    'db.execute("PRAGMA user_version = 999")',
+    `db.execute("PRAGMA user_version = ${version}")`,
     'db.commit()',
   ].join('\n');
   execFileSync(testPython(), ['-c', script, file, schema]);
+  return file;
+}
+
+test('a recording from a newer WaterCodeFlow is refused with both versions', TIMEOUT, async () => {
+  const file = recordingOfVersion('version', 999);
   const message = (await launchFailure({ replay: file })).split(file).join('<file>');
   assert.match(message, /999/, `message should name the file's version: ${message}`);
-  assert.match(message, /\b1\b/, `message should name the supported version: ${message}`);
+  assert.match(message, /\b2\b/, `message should name the supported version: ${message}`);
   assert.match(message, /newer|update|upgrade/i, `message should say a newer WaterCodeFlow is needed: ${message}`);
+});
+
+test('a version 1 recording is refused: recorded by an older WaterCodeFlow, record the program again', TIMEOUT, async () => {
+  const file = recordingOfVersion('version1', 1);
+  const message = (await launchFailure({ replay: file })).split(file).join('<file>');
+  assert.match(message, /version 1/, message);
+  assert.match(message, /older WaterCodeFlow/, message);
+  assert.match(message, /record the program again/i, message);
+});
+
+test('a recording with a damaged chunk is refused as corrupt, naming the file and the chunk', TIMEOUT, async () => {
+  const file = path.join(scratchDir('chunk'), 'damaged.wcf');
+  fs.copyFileSync(await sharedRecording('basics.py'), file);
+  execFileSync(testPython(), ['-c', [
+    'import sqlite3, sys',
+    'db = sqlite3.connect(sys.argv[1])',
+    // Cut the first steps chunk short, as a disk error or a bad copy would.
+    "db.execute(\"UPDATE chunks SET data = substr(data, 1, length(data) - 3) WHERE tbl = 'steps' AND seq = 0\")",
+    'db.commit()',
+  ].join('\n'), file]);
+  const message = await launchFailure({ replay: file });
+  assert.ok(message.includes(file), `message should name ${file}: ${message}`);
+  assert.match(message.split(file).join('<file>'), /is corrupt: chunk steps#0: /, message);
 });
 
 test('a truncated recording is refused with an actionable message, or opened up to its last valid step', TIMEOUT, async () => {

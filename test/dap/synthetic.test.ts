@@ -14,10 +14,8 @@ const TIMEOUT = { timeout: 60_000 };
 
 function writeRecording(): string {
   const file = path.join(scratchDir('synthetic'), 'synthetic.wcf');
-  const native = path.join(repoRoot(), 'native', 'watercodeflow');
   execFileSync(testPython(), [
-    path.join(repoRoot(), 'test', 'dap', 'tools', 'make_synthetic_recording.py'),
-    file, path.join(native, 'schema.sql'), path.join(native, 'schema_indexes.sql'), source.path,
+    path.join(repoRoot(), 'test', 'dap', 'tools', 'make_synthetic_recording.py'), file, path.join(repoRoot(), 'native'), source.path,
   ]);
   return file;
 }
