@@ -7,7 +7,7 @@ _USAGE = """usage: python -m watercodeflow <command> ...
 commands:
   record [options] [--] program.py [args...]   run a program and record it (see `record --help`)
   inspect REC ...                              print what a recording holds
-  export REC --format jsonl                    export a recording as JSON lines
+  export REC --format jsonl|sqlite            export a recording as JSON lines, or as plain SQL tables
 """
 
 

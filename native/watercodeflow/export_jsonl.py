@@ -1,6 +1,7 @@
-# `watercodeflow export REC --format jsonl [--out FILE]`: one Watcher-shaped JSON event per variable change
-# (shape documented in docs/jsonl-events.md). Only serialises reader.Recording.iter_events(); never writes the
-# recording. Exit codes: 0 ok, 2 bad arguments or an unreadable recording (message on stderr).
+# `watercodeflow export REC [--format jsonl] [--out FILE]`: one Watcher-shaped JSON event per variable change
+# (shape documented in docs/jsonl-events.md); `--format sqlite --out FILE` is export_sqlite.py's. Only serialises
+# reader.Recording.iter_events(); never writes the recording. Exit codes: 0 ok, 2 bad arguments or an unreadable
+# recording (message on stderr).
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,7 @@ from .reader import (UNBOUNDED, Recording, RecordingError, RenderLimits, Variabl
 
 EXIT_OK = 0
 EXIT_USAGE = 2
-FORMATS = ("jsonl",)
+FORMATS = ("jsonl", "sqlite")
 
 
 class _ArgumentError(Exception):
@@ -31,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="watercodeflow export",
                      description="Export the variable changes of a WaterCodeFlow recording.")
     parser.add_argument("recording", metavar="REC", help="the recording file (.wcf)")
-    parser.add_argument("--format", default="jsonl", help="output format: jsonl (one event per line)")
+    parser.add_argument("--format", default="jsonl", help="output format: jsonl (one event per line) or sqlite "
+                        "(the recording as plain SQL tables, format v1's row layout, indexed; needs --out)")
     parser.add_argument("--out", metavar="FILE", help="write here instead of stdout")
     parser.add_argument("--max-chars", type=int, default=RenderLimits().max_chars, metavar="N",
                         help="cut each rendered value after N characters (default %(default)s; 0: no limit)")
@@ -83,6 +85,8 @@ def main(argv: List[str], stdout: Optional[TextIO] = None, stderr: Optional[Text
     if args.out and os.path.abspath(args.out) == os.path.abspath(args.recording):
         err.write("watercodeflow export: --out would overwrite the recording itself; choose another file\n")
         return EXIT_USAGE
+    if args.format == "sqlite":
+        return _export_sqlite(args, err)
     limits = UNBOUNDED if args.max_chars == 0 else RenderLimits(max_chars=max(args.max_chars, 1))
     try:
         with Recording(args.recording, limits) as recording:
@@ -109,3 +113,20 @@ def main(argv: List[str], stdout: Optional[TextIO] = None, stderr: Optional[Text
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK
+
+
+def _export_sqlite(args: argparse.Namespace, err: TextIO) -> int:
+    from .export_sqlite import write_expanded
+
+    if not args.out:
+        err.write("watercodeflow export: --format sqlite needs --out FILE (a database is not written to stdout)\n")
+        return EXIT_USAGE
+    try:
+        write_expanded(args.recording, args.out)
+    except RecordingError as error:
+        err.write("watercodeflow export: %s\n" % error)
+        return EXIT_USAGE
+    except (OSError, sqlite3.Error) as error:
+        err.write("watercodeflow export: cannot write %s: %s\n" % (args.out, getattr(error, "strerror", None) or error))
+        return EXIT_USAGE
+    return EXIT_OK

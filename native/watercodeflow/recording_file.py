@@ -123,6 +123,9 @@ def check_version(meta: Dict[str, str], path: str) -> int:
 def check_tables(db: sqlite3.Connection, path: str) -> None:
     present = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     missing = [name for name in _CORE_TABLES if name not in present]
+    if missing == ["chunks"] and "steps" in present:
+        raise RecordingError("%s is a plain-SQL export of a recording (`watercodeflow export --format sqlite`), "
+                             "not a recording: open the recording it was exported from" % path)
     if missing:
         raise RecordingError("%s lacks the tables %s: it is damaged or was not written by WaterCodeFlow"
                              % (path, ", ".join(missing)))

@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import tempfile
@@ -185,7 +186,7 @@ class Export(CliTest):
             self.assertEqual(len(handle.read().splitlines()), 11)
         code, _out, err = self.export(self.rec, "--format", "csv")
         self.assertEqual(code, 2)
-        self.assertIn("unknown --format 'csv'; supported: jsonl", err)
+        self.assertIn("unknown --format 'csv'; supported: jsonl, sqlite", err)
         code, _out, err = self.export(self.rec, "--out", self.rec)
         self.assertEqual(code, 2)
         self.assertIn("would overwrite the recording", err)
@@ -196,6 +197,42 @@ class Export(CliTest):
         code, _out, err = self.export(newer)
         self.assertEqual(code, 2)
         self.assertIn("update WaterCodeFlow", err)
+
+
+class ExportSqlite(CliTest):
+    def test_writes_the_expanded_v1_layout_with_its_indexes(self) -> None:
+        target = os.path.join(self.dir, "plain.sqlite")
+        code, out, err = self.export(self.rec, "--format", "sqlite", "--out", target)
+        self.assertEqual((code, out, err), (0, "", ""))
+        self.assertEqual(stat.S_IMODE(os.stat(target).st_mode), 0o600)
+        self.assertEqual(sorted(os.listdir(self.dir)), ["alias.wcf", "plain.sqlite"])
+        db = sqlite3.connect(target)
+        self.addCleanup(db.close)
+        self.assertEqual(db.execute("SELECT COUNT(*), MAX(step) FROM steps").fetchone(), (12, 11))
+        self.assertEqual(db.execute("SELECT frame_id, end_step FROM frames ORDER BY frame_id").fetchall(),
+                         [(1, 11), (2, 9)])
+        self.assertEqual(db.execute("SELECT v.type, s.children FROM object_states s JOIN vals v USING (object_id) "
+                                    "ORDER BY s.step DESC LIMIT 1").fetchone()[0], "list")
+        self.assertEqual(db.execute("SELECT kind FROM scopes ORDER BY scope_id").fetchall(), [("globals",), ("locals",)])
+        names = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+        self.assertIn("bindings_by_scope", names)
+        self.assertNotIn("chunks", names)
+        code, _out, err = self.inspect(target)
+        self.assertEqual(code, 2)
+        self.assertIn("is a plain-SQL export of a recording", err)
+
+    def test_needs_out_and_a_readable_recording(self) -> None:
+        code, out, err = self.export(self.rec, "--format", "sqlite")
+        self.assertEqual((code, out), (2, ""))
+        self.assertIn("--format sqlite needs --out FILE", err)
+        target = os.path.join(self.dir, "plain.sqlite")
+        code, _out, err = self.export(os.path.join(self.dir, "absent.wcf"), "--format", "sqlite", "--out", target)
+        self.assertEqual(code, 2)
+        self.assertIn("no recording at", err)
+        code, _out, err = self.export(self.rec, "--format", "sqlite", "--out", os.path.join(self.dir, "no", "x.db"))
+        self.assertEqual(code, 2)
+        self.assertIn("cannot write", err)
+        self.assertEqual(sorted(os.listdir(self.dir)), ["alias.wcf"])
 
 
 class KilledRealRun(unittest.TestCase):
