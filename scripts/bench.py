@@ -57,12 +57,18 @@ def has_numpy(python):
 
 
 def recording_stats(path):
+    """Counts from a version-2 recording: rows per chunked table from the chunk directory (no decoding), line
+    steps by decoding the steps chunks' kind column (docs/recording-format.md)."""
+    sys.path.insert(0, os.path.join(ROOT, "native"))
+    from watercodeflow.chunk_codec import decode_chunk
+
     con = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
     try:
-        steps = con.execute("SELECT count(*) FROM steps").fetchone()[0]
-        lines = con.execute("SELECT count(*) FROM steps WHERE kind = 0").fetchone()[0]
-        changes = con.execute("SELECT count(*) FROM bindings").fetchone()[0]
-        changes += con.execute("SELECT count(*) FROM object_states").fetchone()[0]
+        rows = dict(con.execute("SELECT tbl, SUM(row_count) FROM chunks GROUP BY tbl"))
+        steps = rows.get("steps", 0)
+        lines = sum(decode_chunk("steps", data, count)[0].count(0) for count, data in con.execute(
+            "SELECT row_count, data FROM chunks WHERE tbl = 'steps'"))
+        changes = rows.get("bindings", 0) + rows.get("object_states", 0)
         dropped = con.execute("SELECT count(*) FROM notices WHERE kind LIKE '%drop%'").fetchone()[0]
         status = dict(con.execute("SELECT key, value FROM meta")).get("status")
     finally:
