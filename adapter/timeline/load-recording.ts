@@ -46,7 +46,6 @@ export async function loadRecording(path: string, options: LoadOptions = {}): Pr
   const corrupt = (err: unknown) => (err instanceof RecordingOpenError ? err
     : new RecordingOpenError(`${path} could not be read as a recording (corrupt or truncated?): ${(err as Error).message}`));
   let rec: Recording;
-  // The value chunks are read while the structure decodes (SQLite works on the thread pool).
   let valueChunks: Promise<Map<string, ChunkRow[]>> | undefined;
   try {
     rec = await readAll(db, path, () => (valueChunks = readChunks(db, VALUE_TABLES)));
@@ -84,7 +83,6 @@ async function readAll(db: SqliteFile, path: string, startValueRead: () => void)
   if (missing.length) throw new RecordingOpenError(`${path} is missing tables ${missing.join(', ')}; the recording is corrupt.`);
   // A file the recorder never closed (killed) may end its tables at different steps: keep the common part.
   const killed = meta.get('status') === 'recording';
-  startValueRead();
 
   const [chunks, fileRows, codeRows, threadRows, nameRows, exceptionRows, outputRows, noticeRows] = await Promise.all([
     readChunks(db, STRUCTURE_TABLES),
@@ -96,6 +94,8 @@ async function readAll(db: SqliteFile, path: string, startValueRead: () => void)
     tables.has('output') ? db.all<OutputRow>('SELECT step, stream, text FROM output ORDER BY step, rowid') : Promise.resolve([]),
     tables.has('notices') ? db.all<NoticeRow>('SELECT step, kind, message FROM notices ORDER BY step, rowid') : Promise.resolve([]),
   ]);
+  // SQLite serves one query at a time per file: the value chunks are read while the structure decodes.
+  startValueRead();
   const steps = decode(path, 'steps', chunks);
   const frameCols = decode(path, 'frames', chunks);
   const frameEnds = decode(path, 'frame_ends', chunks);
@@ -167,12 +167,15 @@ async function readAll(db: SqliteFile, path: string, startValueRead: () => void)
   const returns = new Map<number, number>();
   const rc = returnCols.ints;
   for (let i = 0; i < returnCols.rows; i++) if (rc.step[i] <= last) returns.set(rc.step[i], rc.value_id[i]);
+  // Plain rows of steps past the last one (a killed run) are dropped like chunked ones; a closed file has none,
+  // except that a raised exception past the end would be a stop that cannot be shown.
+  const inRange = (r: { step: number | null }) => r.step === null || r.step <= last;
   const exceptions: ExceptionRow[] = exceptionRows
-    .filter((r) => r.kind !== 'raised' || r.step <= last)
+    .filter((r) => (killed || r.kind === 'raised' ? inRange(r) : true))
     .map((r) => ({ step: r.step, frameId: r.frame_id ?? 0, type: r.type, message: r.message, traceback: r.traceback ?? '', kind: r.kind }));
 
   return new Recording(path, meta, stepKind, stepFrame, stepLine, frames, files, code, threads, scopes, names,
-    returns, exceptions, outputRows, noticeRows);
+    returns, exceptions, killed ? outputRows.filter(inRange) : outputRows, killed ? noticeRows.filter(inRange) : noticeRows);
 }
 
 /** The value tables (vals, objects, object_states, bindings): only needed to show or evaluate values. */

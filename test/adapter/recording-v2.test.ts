@@ -89,8 +89,11 @@ test('a killed recording whose steps end first: value rows of later steps are ig
   const b = buildAddProgram();
   b.meta.status = 'recording';
   b.tamper = (chunks) => { chunks.splice(chunks.findIndex((c) => c.tbl === 'steps' && c.seq === 2), 1); }; // steps 10, 11
+  (b.rows.notices ??= []).push([11, 'limit', 'recording stopped at a size limit'], [null, 'internal-error', 'no step']);
   const rec = await loadRecording(await b.write());
   assert.equal(rec.stepCount, 10);
+  assert.deepEqual(rec.output, [], 'print(y) ran at step 10');
+  assert.deepEqual(rec.notices.map((n) => n.message), ['no step']);
   const globals = rec.frames.globalsScope[rec.stepFrame[0]];
   const items = rec.bindingAt(globals, rec.nameId('items')!, rec.lastStep)!;
   assert.equal(renderValue(rec, items, rec.lastStep), '[1, 3]', 'the append shows from step 10, which is not in the file');

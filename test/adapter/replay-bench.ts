@@ -1,6 +1,7 @@
 // Replay benchmark (not a test): opens a recording and times the engine's operations the issue has speed
-// goals for. Run: node out/test/adapter/replay-bench.js --bench REC.wcf [loop-body-line] (does nothing
-// under `node --test`). Prints a table; asserts nothing.
+// goals for. Run: node out/test/adapter/replay-bench.js --bench REC.wcf (does nothing under `node --test`).
+// Prints a table; asserts nothing. Opening is timed in fresh processes too (`--bench-open`), cold like a session.
+import { execFileSync } from 'child_process';
 import { BreakpointManager } from '../../adapter/replay/breakpoints';
 import { Direction } from '../../adapter/replay/direction';
 import { ReplayEngine, StepGranularity } from '../../adapter/replay/replay-engine';
@@ -20,11 +21,40 @@ function timeIt(fn: () => void): number {
   return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
+/** One cold open as a session does it: structure first (to the first stop), then the values in the background. */
+async function openOnce(file: string): Promise<void> {
+  const t0 = performance.now();
+  const rec = await loadRecording(file, { deferValues: true });
+  const bps = new BreakpointManager();
+  bps.attach(rec);
+  new ReplayEngine(rec, bps).initialStop(false);
+  const firstStop = performance.now() - t0;
+  await rec.valuesReady;
+  console.log(JSON.stringify({ firstStop, values: performance.now() - t0 }));
+}
+
+function coldOpens(file: string, runs: number): { firstStop: number[]; values: number[] } {
+  const out = { firstStop: [] as number[], values: [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    const r = JSON.parse(execFileSync(process.execPath, [__filename, '--bench-open', file], { encoding: 'utf8' })) as { firstStop: number; values: number };
+    out.firstStop.push(r.firstStop);
+    out.values.push(r.values);
+  }
+  return out;
+}
+
+const ms = (samples: number[]) => `median ${percentile(samples, 50).toFixed(1)} ms (min ${Math.min(...samples).toFixed(1)})`;
+
 async function main(file: string): Promise<void> {
   const t0 = performance.now();
   const rec = await loadRecording(file);
   const openMs = performance.now() - t0;
-  const rows: Array<[string, string]> = [['open recording', `${openMs.toFixed(1)} ms (${rec.stepCount} steps)`]];
+  const cold = coldOpens(file, 5);
+  const rows: Array<[string, string]> = [
+    ['open recording (whole, in this process)', `${openMs.toFixed(1)} ms (${rec.stepCount} steps)`],
+    ['open to the first stop (5 fresh processes)', ms(cold.firstStop)],
+    ['open until the values are in (same runs)', ms(cold.values)],
+  ];
   const bps = new BreakpointManager();
   bps.attach(rec);
   const engine = new ReplayEngine(rec, bps);
@@ -90,6 +120,9 @@ async function main(file: string): Promise<void> {
 }
 
 const flag = process.argv.indexOf('--bench');
+const openFlag = process.argv.indexOf('--bench-open');
 if (flag >= 0) {
   main(process.argv[flag + 1]).catch((err) => { console.error(err); process.exit(1); });
+} else if (openFlag >= 0) {
+  openOnce(process.argv[openFlag + 1]).catch((err) => { console.error(err); process.exit(1); });
 }
