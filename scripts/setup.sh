@@ -23,10 +23,15 @@ log "npm packages"
 npm ci --no-fund --no-audit
 node -e "require('sqlite3')" || npm rebuild sqlite3
 
-log "build: bundles, compiled tests, native tracker"
+log "build: bundles, compiled tests, native tracker, C recorder core"
 npm run build
 npx tsc -p .
 make -s -C native/libwcf
+make -s -C native/wcfcore
+# This environment may set PYTHONDONTWRITEBYTECODE; compiled bytecode keeps the recorder's start-up short.
+for py in /root/.pyenv/versions/3.1[123].*/bin/python3 /usr/bin/python3; do
+  [ -x "$py" ] && "$py" -m compileall -q native/watercodeflow >/dev/null || true
+done
 
 log "code-server for the end-to-end suite and npm start"
 bash scripts/setup-e2e.sh

@@ -15,13 +15,21 @@ const suiteResults = [];
 let pythonsFound = null;
 function pythons() {
   if (pythonsFound) return pythonsFound;
-  // CPython 3.11 is required (CI runs it); 3.13 exercises sys.monitoring where the machine has it.
+  // CPython 3.11 is required (CI runs it); 3.12/3.13 exercise sys.monitoring, 3.8 the oldest supported version,
+  // each where the machine has it. `cores` are the recorder cores the suite runs with on that interpreter: the
+  // C core (3.11-3.13) and its pure-Python twin, which must pass the same suite.
   const found = [];
   const p311 = ['/root/.pyenv/versions/3.11.7/bin/python3', '/usr/bin/python3'].find((p) => fs.existsSync(p));
-  if (p311) found.push({ label: 'py3.11', bin: p311 });
-  const p313 = '/root/.pyenv/versions/3.13.0/bin/python3';
-  if (fs.existsSync(p313)) found.push({ label: 'py3.13', bin: p313 });
-  else skip('py3.13', 'CPython 3.13 not found at ' + p313);
+  if (p311) found.push({ label: 'py3.11', bin: p311, cores: ['c', 'python'] });
+  const optional = [
+    { label: 'py3.13', bin: '/root/.pyenv/versions/3.13.0/bin/python3', cores: ['c', 'python'] },
+    { label: 'py3.12', bin: '/root/.pyenv/versions/3.12.1/bin/python3', cores: ['c'] },
+    { label: 'py3.8', bin: '/root/.pyenv/versions/3.8.18/bin/python3', cores: ['python'] },
+  ];
+  for (const py of optional) {
+    if (fs.existsSync(py.bin)) found.push(py);
+    else skip(py.label, `CPython ${py.label.slice(2)} not found at ${py.bin}`);
+  }
   pythonsFound = found;
   return found;
 }
@@ -88,8 +96,25 @@ function listTests(dir, suffix) {
 
 if (!only || only === 'py') {
   for (const py of pythons()) {
-    runSuite(`python recorder+reader (${py.label})`, py.bin, ['-m', 'unittest', 'discover', '-s', 'test/python', '-t', 'test/python'],
-      parseUnittest, { PYTHONPATH: path.join(root, 'native'), WCF_TEST_PYTHON: py.bin });
+    for (const core of py.cores) {
+      runSuite(`python recorder+reader (${py.label}, ${core} core)`, py.bin,
+        ['-m', 'unittest', 'discover', '-s', 'test/python', '-t', 'test/python'], parseUnittest,
+        { PYTHONPATH: path.join(root, 'native'), WCF_TEST_PYTHON: py.bin, WATERCODEFLOW_RECORDER: core });
+    }
+  }
+  // numpy comes from Debian's python3-numpy, for Debian's interpreter: the array and buffer tests run there.
+  if (fs.existsSync('/usr/bin/python3')) {
+    const numpy = spawnSync('/usr/bin/python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+    if (numpy) {
+      runSuite('python arrays and buffers (Debian python3 + numpy, c core)', '/usr/bin/python3',
+        ['-m', 'unittest', 'discover', '-s', 'test/python/buffers', '-t', 'test/python'], parseUnittest,
+        { PYTHONPATH: path.join(root, 'native'), WCF_TEST_PYTHON: '/usr/bin/python3', WATERCODEFLOW_RECORDER: 'c' });
+      runSuite('python numpy values (Debian python3 + numpy, c core)', '/usr/bin/python3',
+        ['-m', 'unittest', 'discover', '-s', 'test/python', '-t', 'test/python', '-p', 'test_numpy*.py'], parseUnittest,
+        { PYTHONPATH: path.join(root, 'native'), WCF_TEST_PYTHON: '/usr/bin/python3', WATERCODEFLOW_RECORDER: 'c' });
+    } else {
+      skip('python arrays and buffers', 'numpy is not installed for /usr/bin/python3 (Debian: python3-numpy)');
+    }
   }
   const py = pythons()[0];
   if (py) runSuite('DAP suite reference tools (python)', py.bin, ['-m', 'unittest', 'discover', '-s', 'test/dap/tools', '-p', 'test_*.py'], parseUnittest);

@@ -124,7 +124,8 @@ class BackgroundWorker:
             self._last_flush = now
             # A program that went quiet (sleeping, waiting on input) still gets its last steps on disk.
             with recorder.lock:
-                if recorder.active and not recorder.finalized and recorder.writer.pending_steps():
+                pending = getattr(recorder, "pending_steps", None) or recorder.writer.pending_steps
+                if recorder.active and not recorder.finalized and pending():
                     recorder.flush()
 
 

@@ -27,6 +27,7 @@ RecordOptions = collections.namedtuple(
         "control_fd",  # int or None
         "verbose",  # bool
         "tracer",  # "auto", "settrace" or "monitoring"
+        "recorder",  # "auto" (the C core where it loads), "c" or "python"
     ],
 )
 

@@ -26,6 +26,9 @@ options:
   --progress-fd N          write JSON-line progress events to fd N (docs/launch-protocol.md)
   --control-fd N           read "stop" requests from fd N (EOF also means stop)
   --tracer auto|settrace|monitoring   event source (default auto: sys.monitoring on Python >= 3.12)
+  --recorder auto|c|python   recorder core (default $WATERCODEFLOW_RECORDER, else auto: the C core where
+                           it is built for this interpreter, else the slower pure-Python one, with a
+                           notice in the recording)
   --verbose                print a one-line summary on stderr at the end
 """
 
@@ -50,9 +53,11 @@ def parse_args(argv):
     values = {"mode": "balanced", "just_my_code": True, "max_size": opts.DEFAULT_MAX_SIZE,
               "max_repr": opts.DEFAULT_MAX_REPR, "max_items": opts.DEFAULT_MAX_ITEMS, "max_depth": None,
               "exit_code_policy": "watcher", "progress_fd": None, "control_fd": None, "out": None,
-              "verbose": False, "tracer": "auto"}
+              "verbose": False, "tracer": "auto",
+              "recorder": os.environ.get("WATERCODEFLOW_RECORDER") or "auto"}
     takes_value = {"--out", "--mode", "--max-size", "--max-repr", "--max-items", "--max-depth",
-                   "--exit-code", "--progress-fd", "--control-fd", "--tracer"}
+                   "--exit-code", "--progress-fd", "--control-fd", "--tracer",
+                   "--recorder"}
     index = 0
     while index < len(argv):
         arg = argv[index]
@@ -94,6 +99,10 @@ def parse_args(argv):
             if value not in ("auto", "settrace", "monitoring"):
                 raise UsageError("--tracer must be auto, settrace or monitoring, got %r" % value)
             values["tracer"] = value
+        elif name == "--recorder":
+            if value not in ("auto", "c", "python"):
+                raise UsageError("--recorder must be auto, c or python, got %r" % value)
+            values["recorder"] = value
         elif name in ("--progress-fd", "--control-fd"):
             fd = _int_option(name, value, 0)
             try:
@@ -105,6 +114,8 @@ def parse_args(argv):
             values[name[2:].replace("-", "_")] = _int_option(name, value, 1 if name != "--max-depth" else 0)
     if index >= len(argv):
         raise UsageError("no program given")
+    if values["recorder"] not in ("auto", "c", "python"):
+        raise UsageError("$WATERCODEFLOW_RECORDER must be auto, c or python, got %r" % values["recorder"])
     program, program_args = argv[index], argv[index + 1:]
     if values["max_depth"] is None:
         values["max_depth"] = opts.DEFAULT_MAX_DEPTH[values["mode"]]
@@ -130,6 +141,20 @@ def cli_exit_code(policy, program_end, status):
     if status in ("stopped", "limit", "error"):
         return EXIT_PARTIAL
     return EXIT_OK
+
+
+def choose_recorder(options):
+    """("c", None) when the C core records this run, else ("python", why not or None if asked for)."""
+    if options.recorder == "python":
+        return "python", None
+    from .recorder_c import core_unavailable_reason
+
+    reason = core_unavailable_reason(options)
+    if reason is None:
+        return "c", None
+    if options.recorder == "c":
+        raise ValueError("--recorder c: %s" % reason)
+    return "python", reason
 
 
 def main(argv):
@@ -163,19 +188,30 @@ class Session:
         try:
             source = read_program(options.program)
             tracer = make_tracer(options.tracer)
+            kind, fallback_reason = choose_recorder(options)
             writer = RecordingWriter(options.out)
         except (ProgramNotRunnable, RecordingWriterError, ValueError) as error:
             sys.stderr.write("watercodeflow record: error: %s\n" % (error,))
             return EXIT_VALIDATION
         program_path = os.path.abspath(options.program)
-        recorder = Recorder(
-            options, writer, FileFilter(os.path.dirname(program_path), os.getcwd(), options.just_my_code)
-        )
+        file_filter = FileFilter(os.path.dirname(program_path), os.getcwd(), options.just_my_code)
+        if kind == "c":
+            from .recorder_c import CRecorder
+
+            recorder = CRecorder(options, writer, file_filter, options.tracer)
+            tracer_name, self._start_tracing = recorder.tracer_name, recorder.start
+        else:
+            recorder = Recorder(options, writer, file_filter)
+            tracer_name, self._start_tracing = tracer.name, lambda: tracer.install(recorder)
+        if fallback_reason:
+            writer.rows["notices"].append(
+                (0, "recorder-fallback", "recorded with the pure-Python recorder, which is much slower: %s"
+                 % fallback_reason))
         self.recorder = recorder
         import watercodeflow
 
         watercodeflow._active_recorder = recorder
-        writer.set_meta(self._initial_meta(tracer.name, program_path))
+        writer.set_meta(self._initial_meta(tracer_name, program_path, kind))
         writer.flush()
         self.progress = ProgressChannel(options.progress_fd)
         self.progress.send({"event": "start", "recording": options.out, "pid": os.getpid(),
@@ -187,15 +223,15 @@ class Session:
                                        self._stop_from_control)
         self._install_process_hooks()
         self.worker.start()
-        return self._run_program(source, tracer)
+        return self._run_program(source)
 
-    def _initial_meta(self, tracer_name, program_path):
+    def _initial_meta(self, tracer_name, program_path, recorder_kind):
         options = self.options
         return [
             ("schema_version", str(SCHEMA_VERSION)),
             ("format", "watercodeflow-recording"),
             ("created_at", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
-            ("recorder", "python"),
+            ("recorder", recorder_kind),
             ("tracer", tracer_name),
             ("python_version", "%d.%d.%d" % sys.version_info[:3]),
             ("python_executable", sys.executable),
@@ -210,11 +246,11 @@ class Session:
             ("start_ns", str(now_ns())),
         ]
 
-    def _run_program(self, source, tracer):
+    def _run_program(self, source):
         from .launcher import print_uncaught, run_program, wait_for_threads
 
         recorder = self.recorder
-        end = run_program(self.options.program, source, code_ready=lambda code: tracer.install(recorder))
+        end = run_program(self.options.program, source, code_ready=lambda code: self._start_tracing())
         recorder.check_tracer()
         if end.uncaught is not None:
             text = _format_uncaught(end.uncaught)

@@ -6,6 +6,7 @@ import sys
 import threading
 import traceback
 
+from .recorder_lifecycle import RecordingLifecycle, tell_user  # noqa: F401 (tell_user: re-exported)
 from .values import SCALAR_TYPES, ValueCapture, safe_display, type_name
 from .writer import FLUSH_EVERY_STEPS, now_ns
 
@@ -78,14 +79,6 @@ def _stack_depth():
     return depth
 
 
-def tell_user(text):
-    """A message of the recorder's own on fd 2, past sys.stderr (which the program's output capture records)."""
-    try:
-        os.write(2, text.encode("utf-8", "replace"))
-    except OSError:
-        pass
-
-
 def safe_exception_message(exc):
     """str(exc) when that runs no user code; otherwise a display built from scalar args."""
     cls = type(exc)
@@ -113,7 +106,7 @@ def traceback_text(exc, tb):
     return "".join(lines)
 
 
-class Recorder:
+class Recorder(RecordingLifecycle):
     def __init__(self, options, writer, file_filter):
         self.options = options
         self.writer = writer
@@ -533,65 +526,28 @@ class Recorder:
         except Exception:
             pass
 
-    def record_uncaught(self, exc, text):
-        with self.lock:
-            frame_id = None
-            tb = exc.__traceback__
-            while tb is not None:
-                record = self.live.get(id(tb.tb_frame))
-                if record is not None:
-                    frame_id = record.frame_id
-                tb = tb.tb_next
-            if frame_id is None and self.step >= 0 and self.rows_steps:
-                frame_id = self.rows_steps[-1][2]
-            self.rows_exceptions.append(
-                (max(self.step, 0), frame_id, type_name(type(exc)), safe_exception_message(exc),
-                 text, "uncaught")
-            )
+    # -- hooks of RecordingLifecycle ----------------------------------------------------------------
 
-    def check_tracer(self):
-        """At the end of the program (main thread): a tracer that vanished means steps are missing."""
-        with self.lock:
-            if self.tracer is not None and self.active and self.tracer.lost_in_current_thread():
-                self._stop_tracing()
-                self.status = "limit"
-                self.rows_notices.append(
-                    (max(self.step, 0), "tracer-lost",
-                     "recording stopped early: the interpreter removed the %s tracer from the main thread "
-                     "after step %d (an exception inside the tracer callback: a RecursionError at the "
-                     "recursion limit or a KeyboardInterrupt, or the program installed its own trace "
-                     "function); later steps are missing" % (self.tracer.name, self.step))
-                )
+    @property
+    def tracer_name(self):
+        return self.tracer.name if self.tracer is not None else "settrace"
 
-    def request_stop(self):
-        with self.lock:
-            if self.active:
-                self._stop_tracing()
-                self.status = "stopped"
-                self.rows_notices.append(
-                    (max(self.step, 0), "stopped", "recording stopped by the user at step %d" % self.step)
-                )
+    @property
+    def _notice_rows(self):
+        return self.rows_notices
 
-    def finalize(self, exit_code=None, exit_signal=None, status=None):
-        """Close the recording (idempotent). Returns the final status."""
-        with self.lock:
-            if self.finalized:
-                return self.status
-            self._stop_tracing()
-            if status is not None and self.status == "recording":
-                self.status = status
-            if self.status == "recording":
-                self.status = "complete"
-            self.finalized = True
-            try:
-                self.writer.close(
-                    [("status", self.status), ("exit_code", exit_code), ("exit_signal", exit_signal),
-                     ("step_count", self.step + 1), ("end_ns", now_ns())]
-                )
-            except Exception as error:
-                self.status = "error"
-                tell_user("watercodeflow: closing the recording failed: %s\n" % (error,))
-            return self.status
+    def _tracer_lost(self):
+        return self.tracer is not None and self.tracer.lost_in_current_thread()
+
+    def _flush_pending(self):
+        pass  # writer.close() writes the buffered rows
+
+    def _frame_id_of(self, frame):
+        record = self.live.get(id(frame))
+        return record.frame_id if record is not None else None
+
+    def _last_frame_id(self):
+        return self.rows_steps[-1][2] if self.step >= 0 and self.rows_steps else None
 
     def before_fork(self):
         """Hold the lock across fork(): the child must not inherit it locked by another thread (the heartbeat)."""

@@ -1,0 +1,148 @@
+/* CPython-version specifics of the recorder core: how to reach a frame's code, fast locals and last
+ * instruction, a dict's version tag, and the current thread's trace function. Only this header reads CPython
+ * internals (pycore_frame.h); supported: CPython 3.11, 3.12, 3.13. Everything else uses the public C API. */
+#ifndef WCF_COMPAT_H
+#define WCF_COMPAT_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <frameobject.h>
+#include <structmember.h>
+
+#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030E0000
+#error "the WaterCodeFlow C core supports CPython 3.11-3.13 (older and newer interpreters use the Python recorder)"
+#endif
+
+#ifndef Py_BUILD_CORE
+#define Py_BUILD_CORE 1
+#define WCF_UNDEF_BUILD_CORE
+#endif
+#include "internal/pycore_frame.h"
+#if PY_VERSION_HEX >= 0x030D0000
+#include "internal/pycore_setobject.h" /* _PySet_NextEntry moved here in 3.13 */
+#endif
+#ifdef WCF_UNDEF_BUILD_CORE
+#undef Py_BUILD_CORE
+#undef WCF_UNDEF_BUILD_CORE
+#endif
+
+#define WCF_CO_OPTIMIZED 0x0001
+#define WCF_CO_GENERATOR_LIKE (0x0020 | 0x0080 | 0x0100 | 0x0200) /* generator, coroutine, iterable coro, async gen */
+#define WCF_FAST_LOCAL 0x20
+#define WCF_FAST_CELL 0x40
+#define WCF_FAST_FREE 0x80
+
+static inline _PyInterpreterFrame *wcf_iframe(PyFrameObject *frame) { return frame->f_frame; }
+
+static inline PyCodeObject *wcf_iframe_code(_PyInterpreterFrame *f)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return (PyCodeObject *)f->f_executable;
+#else
+    return f->f_code;
+#endif
+}
+
+static inline PyCodeObject *wcf_frame_code(PyFrameObject *frame) { return wcf_iframe_code(frame->f_frame); }
+
+static inline PyObject *wcf_frame_globals(PyFrameObject *frame) { return frame->f_frame->f_globals; }
+
+/* The namespace a non-optimized frame (module, class body, exec) stores its names in; may be NULL. */
+static inline PyObject *wcf_frame_locals_dict(PyFrameObject *frame) { return frame->f_frame->f_locals; }
+
+static inline int wcf_local_kind(PyCodeObject *code, int index)
+{
+    return (unsigned char)PyBytes_AS_STRING(code->co_localspluskinds)[index];
+}
+
+/* The value a frame's f_locals would show for fast slot `index` (borrowed), or NULL when the name is unbound
+ * (or not shown, like the free variables of a class body). Cells are dereferenced; a free variable read before
+ * COPY_FREE_VARS ran comes from the function's closure, as CPython's own f_locals does. */
+static inline PyObject *wcf_fast_local(_PyInterpreterFrame *f, PyCodeObject *code, int index)
+{
+    int kind = wcf_local_kind(code, index);
+    PyObject *value = f->localsplus[index];
+    if (kind & WCF_FAST_FREE) {
+        if (!(code->co_flags & WCF_CO_OPTIMIZED))
+            return NULL;
+        if (value == NULL) {
+#if PY_VERSION_HEX >= 0x030C0000
+            PyObject *func = f->f_funcobj;
+#else
+            PyObject *func = (PyObject *)f->f_func;
+#endif
+            PyObject *closure = func != NULL && PyFunction_Check(func) ? PyFunction_GET_CLOSURE(func) : NULL;
+            int offset = code->co_nlocalsplus - code->co_nfreevars;
+            if (closure == NULL || index - offset >= PyTuple_GET_SIZE(closure))
+                return NULL;
+            value = PyTuple_GET_ITEM(closure, index - offset);
+        }
+        return value != NULL && PyCell_Check(value) ? PyCell_GET(value) : value;
+    }
+    if ((kind & WCF_FAST_CELL) && value != NULL && PyCell_Check(value))
+        return PyCell_GET(value);
+    return value;
+}
+
+/* The calling thread's state without the checks of PyThreadState_Get (one thread-local read). */
+static inline PyThreadState *wcf_tstate(void)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return PyThreadState_GetUnchecked();
+#else
+    return _PyThreadState_UncheckedGet();
+#endif
+}
+
+static inline int wcf_exception_pending(PyThreadState *ts)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    return ts->current_exception != NULL;
+#else
+    return ts->curexc_type != NULL;
+#endif
+}
+
+/* The frame object of the Python frame running in `ts` (sys.monitoring callbacks are called from it), or
+ * NULL when the interpreter has not made one yet (then PyEval_GetFrame() makes it). */
+static inline PyFrameObject *wcf_current_frame_object(PyThreadState *ts)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    _PyInterpreterFrame *f = ts->current_frame;
+#elif PY_VERSION_HEX >= 0x030C0000
+    _PyInterpreterFrame *f = ts->cframe != NULL ? ts->cframe->current_frame : NULL;
+#else
+    _PyInterpreterFrame *f = ts->cframe != NULL ? ts->cframe->current_frame : NULL;
+#endif
+    return f != NULL ? f->frame_obj : NULL;
+}
+
+/* Byte offset of the instruction a frame last started (settrace's f_lasti), -1 before the first. */
+static inline int wcf_frame_lasti(PyFrameObject *frame) { return PyFrame_GetLasti(frame); }
+
+/* ma_version_tag changes with every mutation of a dict (CPython 3.6-3.13; deprecated for extensions from 3.12
+ * but still maintained there). Equal tags mean the dict was not modified in between. */
+static inline uint64_t wcf_dict_version(PyObject *dict)
+{
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+    return ((PyDictObject *)dict)->ma_version_tag;
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+}
+
+/* Frames left before the interpreter raises RecursionError in this thread; helpers written in Python are
+ * not called closer to the limit than this (a RecursionError inside a trace callback is fatal on 3.11). */
+static inline int wcf_recursion_headroom(PyThreadState *tstate)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    return tstate->py_recursion_remaining;
+#else
+    return tstate->recursion_remaining;
+#endif
+}
+
+#endif

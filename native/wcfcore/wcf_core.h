@@ -1,0 +1,280 @@
+/* The recorder core's state, shared by its parts: events (wcf_events.c), scopes (wcf_scopes.c), values
+ * (wcf_values.c), event sources (wcf_trace.c) and the Python type (wcfcore_module.c). The C twin of
+ * native/watercodeflow/recorder.py + values.py: it must write the same logical rows (docs/recording-format.md).
+ * Runs inside the user's program: nothing here may raise into it; failures become notices. */
+#ifndef WCF_CORE_H
+#define WCF_CORE_H
+
+#include "wcf_compat.h"
+#include "wcf_chunks.h"
+#include "wcf_ptrmap.h"
+
+#define STEP_LINE 0
+#define STEP_CALL 1
+#define STEP_RETURN 2
+#define STEP_EXCEPTION 3
+
+/* object kinds, as in values.py classify() */
+enum {
+    K_UNKNOWN,
+    K_LIST,
+    K_TUPLE,
+    K_DICT,
+    K_SET,
+    K_FROZENSET,
+    K_BYTEARRAY,
+    K_DEQUE,
+    K_INSTANCE,
+    K_NDARRAY,
+    K_NUMPY_SCALAR,
+    K_OPAQUE,
+};
+
+/* helpers written in Python (watercodeflow/core_helpers.py) for rare, intricate cases */
+enum Helper {
+    H_TYPE_NAME,
+    H_CLASSIFY,
+    H_SLOT_NAMES,
+    H_OPAQUE_DISPLAY,
+    H_SAFE_DISPLAY,
+    H_NDARRAY_DISPLAY,
+    H_NDARRAY_STATE,
+    H_EXCEPTION_MESSAGE,
+    H_TRACEBACK_TEXT,
+    H_THREAD_NAME,
+    H_LINE_STORES,
+    H_COUNT
+};
+
+typedef struct {
+    PyObject *type; /* strong */
+    int64_t type_id;
+    int kind;
+    PyObject *slots; /* instances: tuple of (name, member descriptor) from values._slot_names, or NULL */
+} TypeInfo;
+
+struct Scope;
+
+typedef struct {
+    PyObject *code; /* strong */
+    int64_t code_id; /* 0: not recorded */
+    int nlocals;     /* co_nlocalsplus */
+    int64_t *slot_name_ids;   /* per fast slot, 0 until needed */
+    uint8_t *slot_plain;      /* per fast slot: 1 for a plain local (no cell, no free variable) */
+    PyObject *names;          /* co_names (strong): the globals this code can name */
+    int64_t *global_entry;    /* per co_names entry: its index in globals_scope's entries, -1 if absent */
+    struct Scope *globals_scope; /* the scope global_entry refers to */
+    uint64_t globals_version;    /* that dict's version when global_entry was filled */
+    int flags;                   /* co_flags */
+    PyObject *co_code;           /* deoptimized bytecode for settrace's leave kind, lazily */
+    /* which fast slots each line can store (core_helpers.line_stores), as CSR over lines ls_first.. */
+    int ls_state;                /* 0 not built yet, 1 built, -1 unavailable (always scan every slot) */
+    int ls_first, ls_count;
+    int32_t *ls_start, *ls_slots;
+    int32_t *ls_always; /* slots every line scan includes: cells, free variables, line-less stores */
+    int ls_nalways;
+} CodeInfo;
+
+typedef struct {
+    PyObject *obj; /* strong; NULL: unbound */
+    int64_t value_id; /* 0 with obj set: a name the recording leaves out (__builtins__) */
+    uint8_t is_mutable; /* a tracked container or instance: its state may change in place */
+    int64_t seen;       /* dict scopes: the scan that last saw the name */
+} Binding;
+
+typedef struct Scope {
+    int64_t scope_id;
+    int is_dict;   /* names from a dict (globals, class bodies, exec locals) or fast slots */
+    int refs;      /* frame records using it */
+    /* fast slots */
+    Binding *slots;
+    int nslots;
+    CodeInfo *code;
+    int32_t *mutable_slots; /* slots bound to containers/instances, refreshed at every step */
+    int nmutable, cap_mutable;
+    /* dict scopes */
+    PyObject *index;   /* dict: name -> index into entries */
+    Binding *entries;
+    PyObject **entry_names; /* strong */
+    int64_t *entry_name_ids;
+    int nentries, cap;
+    int nbound;
+    int64_t scan_mark;
+    PyObject *dict;     /* globals scopes: the dict (strong), so its id stays unique */
+    uint64_t version;   /* the dict's version at the last full scan */
+    int fully_scanned;
+} Scope;
+
+struct ThreadRec;
+
+typedef struct FrameRecord {
+    int64_t frame_id;
+    PyObject *frame; /* strong (PyFrameObject) */
+    struct ThreadRec *thread;
+    Scope *locals;  /* == globals for a module's own frame */
+    Scope *globals;
+    CodeInfo *code;
+    int64_t last_exception_step; /* -1: none */
+    int prev_line; /* line of this frame's last line step, -1 after a call/exception step (full scan next) */
+    uint8_t after_exception;
+    uint8_t shares_globals;
+} FrameRecord;
+
+typedef struct ThreadRec {
+    int64_t thread_id;
+    unsigned long ident;
+    FrameRecord **stack;
+    int depth, cap;
+    PyObject *last_exception; /* strong */
+} ThreadRec;
+
+typedef struct Tracked {
+    PyObject *obj; /* strong: keeps id(obj) unique while tracked */
+    int64_t object_id;
+    int64_t value_id;
+    TypeInfo *type;
+    uint8_t kind, expanded, has_state, marked;
+    int64_t seen_epoch;
+    int seen_level;
+    PyObject **raw; /* strong: the children last read (dict/instance: key, value, key, value, ...) */
+    int nraw;
+    int64_t *child_ids;   /* value ids of the recorded children */
+    PyObject **child_keys; /* strong str displays (dict/instance keys); NULL entries for sequences */
+    int nchildren;
+    int cap_raw, cap_children; /* allocated sizes of raw and child_ids/child_keys */
+    int64_t length, cut;
+    int delta_chain; /* delta rows since the last full state */
+    uint64_t dict_version;
+    uint8_t scalar_children; /* every recorded child is a scalar (no nested state to refresh) */
+    PyObject *signature;     /* ndarray: (shape, dtype, bytes-or-None) */
+    void *namespace;         /* instances: the __dict__ last read (identity only, with dict_version) */
+    void *set_table;         /* sets: the hash table last read (identity), and a copy of its entries */
+    void *set_copy;
+    size_t set_copy_bytes;
+} Tracked;
+
+#define SCALAR_CACHE 4096
+
+typedef struct {
+    int64_t key;
+    int64_t value_id;
+} ScalarSlot;
+
+typedef struct {
+    PyObject *obj; /* strong */
+    int64_t value_id;
+} ObjectSlot;
+
+typedef struct Core {
+    PyObject_HEAD
+    /* options */
+    int scan_lines; /* not lite */
+    int max_repr, max_items, max_depth, sticky_level_limit;
+    int monitoring; /* event source: 1 sys.monitoring, 0 settrace */
+    /* collaborators (strong) */
+    PyObject *is_recorded; /* callable(filename) -> bool */
+    PyObject *helpers;     /* module watercodeflow.core_helpers */
+    PyObject *rows;        /* writer.rows: dict of lists for the plain tables */
+    PyObject *on_flush;    /* callable() the core calls when it is time to flush */
+    PyObject *uninstall;   /* callable() that removes the event source (wcf_stop calls it) */
+    unsigned char opcode_class[256]; /* settrace leave kind: bit 1 return, bit 2 yield-like */
+    int yield_from;        /* YIELD_FROM's opcode (3.8-3.10 only), -1 otherwise */
+    /* the core lock: held during every event; waiters yield the GIL (see wcfcore_module.c) */
+    int busy;
+    unsigned long owner;
+    int lock_depth;
+    int64_t last_frame_id; /* frame of the last step */
+    PyObject *on_fork_resume; /* callable or None, run at the next step (set after fork in the parent) */
+    PyObject *watch_rows, *name_rows, *type_rows, *thread_rows, *code_rows, *file_rows, *exception_rows,
+        *notice_rows;
+    PyObject *deque_type;
+    PyObject *h[16];      /* helper functions from watercodeflow.core_helpers, by enum Helper */
+    PyObject *monitoring_disable; /* sys.monitoring.DISABLE */
+    /* state */
+    int active;
+    int paused; /* around fork(): events are ignored (not recorded, the event source stays) */
+    int64_t step; /* the last step written; -1 before the first */
+    int64_t epoch;
+    int64_t flush_every, steps_since_flush;
+    int64_t next_frame, next_scope, next_thread, next_code, next_file, next_name, next_type, next_value,
+        next_object;
+    PyObject *name_ids; /* dict: name -> id */
+    PyObject *file_ids; /* dict: filename -> id */
+    WcfPtrMap codes;    /* code object -> CodeInfo */
+    WcfPtrMap types;    /* type -> TypeInfo */
+    WcfPtrMap live;     /* frame -> FrameRecord */
+    WcfPtrMap suspended; /* frame -> FrameRecord (a generator waiting to resume) */
+    WcfPtrMap globals_scopes; /* globals dict -> Scope */
+    WcfPtrMap threads;  /* PyThreadState -> ThreadRec */
+    WcfPtrMap tracked;  /* object -> Tracked */
+    unsigned long main_ident;
+    int64_t sweep_threshold;
+    /* scalar interning (caches: a value may get several ids; each id has the same display) */
+    int64_t none_id, true_id, false_id;
+    int64_t small_ints[1024 + 5];
+    ScalarSlot int_cache[SCALAR_CACHE];
+    ScalarSlot float_cache[SCALAR_CACHE];
+    ObjectSlot object_cache[SCALAR_CACHE];
+    TypeInfo *t_int, *t_float, *t_str, *t_bytes, *t_bool, *t_none, *t_complex;
+    WcfChunks out;
+    WcfBuf json;          /* scratch for children JSON */
+    /* per nesting level scratch for reading children: raw (2 * max_items), ids and keys (max_items) */
+    PyObject **scratch_raw;
+    int64_t *scratch_ids;
+    PyObject **scratch_keys;
+    int scratch_levels;
+    int internal_errors;  /* notices written for internal errors (bounded) */
+    /* free lists: a call allocates a frame record and a slot scope, a return frees them */
+    struct FrameRecord *free_records;
+    int nfree_records;
+    struct Scope *free_scopes; /* slot scopes, chained through `code` (reused as a link) */
+    int nfree_scopes;
+    int in_flush;
+} Core;
+
+extern PyTypeObject WcfCoreType;
+
+/* wcf_events.c */
+FrameRecord *wcf_on_call(Core *c, PyObject *frame);
+void wcf_on_line(Core *c, FrameRecord *r, int line);
+void wcf_on_return(Core *c, FrameRecord *r, PyObject *value, int is_yield);
+void wcf_on_unwind(Core *c, FrameRecord *r);
+void wcf_on_exception(Core *c, FrameRecord *r, PyObject *exc, PyObject *tb);
+CodeInfo *wcf_code_info(Core *c, PyCodeObject *code);
+void wcf_internal_error(Core *c, const char *where);
+void wcf_stop(Core *c);
+void wcf_release_all(Core *c);
+int64_t wcf_name_id(Core *c, PyObject *name);
+void wcf_new_step_for_watch(Core *c);
+void wcf_flush_if_due(Core *c);
+
+/* wcf_scopes.c */
+Scope *wcf_scope_new(Core *c, int is_dict, CodeInfo *code);
+void wcf_scope_unref(Core *c, Scope *s);
+/* prev_line >= 0: only what that line (and anything else) can have changed; -1: everything */
+void wcf_scan_frame(Core *c, FrameRecord *r, int prev_line);
+void wcf_scan_fast(Core *c, Scope *s, PyFrameObject *frame, int prev_line);
+void wcf_scan_dict(Core *c, Scope *s, PyObject *dict, int force);
+void wcf_mark_scope(Core *c, Scope *s);
+void wcf_scopes_free_lists(Core *c);
+
+/* wcf_values.c */
+int64_t wcf_value_id(Core *c, PyObject *obj, int level);
+TypeInfo *wcf_type_info(Core *c, PyTypeObject *type);
+void wcf_maybe_sweep(Core *c);
+void wcf_values_free(Core *c);
+int wcf_is_scalar(Core *c, PyTypeObject *type);
+/* calls helper `h` with `args` (a new tuple, consumed); NULL without an exception on failure */
+PyObject *wcf_call_helper(Core *c, int h, PyObject *args);
+/* text of a str for JSON/text columns (UTF-8, lone surrogates escaped); NULL on failure (cleared) */
+const char *wcf_utf8(PyObject *text, Py_ssize_t *len, PyObject **keep);
+
+/* wcf_trace.c: the event sources */
+int wcf_trace_function(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg);
+PyObject *wcf_monitoring_callbacks(Core *c);
+
+/* wcfcore_module.c: the core lock */
+void wcf_lock(Core *c);
+void wcf_unlock(Core *c);
+
+#endif
