@@ -23,7 +23,7 @@ _SKIPPED = 0  # value_id stored in a shadow for names the recording leaves out (
 
 
 # --max-size bounds the closed file. The file has no indexes and closing adds only the final meta rows, but a
-# commit lands after the limit was checked: recording stops when the file (plus WAL) passes this share of it.
+# commit lands after the limit was checked: recording stops when the file's pages pass this share of it.
 MAX_SIZE_SHARE = 0.9
 
 
@@ -139,7 +139,8 @@ class Recorder(RecordingLifecycle):
         self.max_size = int(options.max_size * MAX_SIZE_SHARE)
         self.max_size_requested = options.max_size
         # Commits come more often as the file nears --max-size, so the limit is overshot by little; the
-        # first guess assumes ~300 bytes per step (measured: 68 on tight loops, ~280 with big containers).
+        # first guess assumes ~300 bytes per step, on the safe side (format v2 measured ~3 per line step of a
+        # tight loop); from the first commit on, the file's own bytes per step are used.
         self.flush_every = _flush_interval(self.max_size, 300.0)
         self._active_before_fork = True
         # Set by the session after fork() in the parent; called at the next step (see BackgroundWorker).
@@ -455,16 +456,6 @@ class Recorder(RecordingLifecycle):
                 raise
             except Exception as error:
                 self.internal_error("exception event", error)
-
-    def on_output(self, stream, text):
-        with self.lock:
-            if self.active:
-                step = max(self.step, 0)
-                rows = self.rows_output
-                if rows and rows[-1][0] == step and rows[-1][1] == stream:
-                    rows[-1] = (step, stream, rows[-1][2] + text)  # one row per step and stream
-                else:
-                    rows.append((step, stream, text))
 
     def on_watch(self, value, name):
         with self.lock:

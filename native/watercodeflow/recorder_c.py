@@ -79,7 +79,6 @@ class CRecorder(RecordingLifecycle):
         self.max_size_requested = options.max_size
         self.tool_id = None
         self._active_before_fork = True
-        self._output_rows = writer.rows["output"]
         self._notice_rows = writer.rows["notices"]
         opcodes, yield_from = core_helpers.opcode_table()
         self.core = _wcfcore.Core(
@@ -157,16 +156,6 @@ class CRecorder(RecordingLifecycle):
             self.core.settrace_remove()
 
     # -- what the program's side calls ---------------------------------------------------------------
-
-    def on_output(self, stream, text):
-        with self.lock:
-            if self.core.active:
-                step = max(self.core.step, 0)
-                rows = self._output_rows
-                if rows and rows[-1][0] == step and rows[-1][1] == stream:
-                    rows[-1] = (step, stream, rows[-1][2] + text)  # one row per step and stream
-                else:
-                    rows.append((step, stream, text))
 
     def on_watch(self, value, name):
         self.core.watch(value, str(name))

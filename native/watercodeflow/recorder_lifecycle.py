@@ -1,5 +1,5 @@
-# How a recording ends, shared by both recorder cores (recorder.Recorder and recorder_c.CRecorder): stop
-# requests, a tracer the interpreter removed, finalizing the file, with their statuses and notices.
+# What both recorder cores (recorder.Recorder and recorder_c.CRecorder) do alike outside events: output rows,
+# stop requests, a tracer the interpreter removed, the uncaught exception, finalizing, with their notices.
 # Knows nothing of events; the cores supply step, active, lock, rows and the hooks named below.
 import time
 
@@ -26,6 +26,17 @@ class RecordingLifecycle:
 
     def _notice(self, kind, message):
         self._notice_rows.append((max(self.step, 0), kind, message))
+
+    def on_output(self, stream, text):
+        """The program wrote `text` to `stream`: one output row per step and stream, in order."""
+        with self.lock:
+            if self.active:
+                step = max(self.step, 0)
+                rows = self.writer.rows["output"]
+                if rows and rows[-1][0] == step and rows[-1][1] == stream:
+                    rows[-1] = (step, stream, rows[-1][2] + text)
+                else:
+                    rows.append((step, stream, text))
 
     def request_stop(self):
         with self.lock:

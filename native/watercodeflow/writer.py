@@ -181,13 +181,18 @@ class RecordingWriter:
         return len(self.rows["steps"]) + sum(count for table, count, _ in self._queued_chunks if table == "steps")
 
     def size_on_disk(self):
-        total = 0
-        for suffix in ("", "-wal"):
+        """The size the file will have once closed: its pages, counting those still in the WAL (the WAL file is
+        temporary and holds each page once per commit that changed it, so adding its size would overstate)."""
+        if not self.closed:
             try:
-                total += os.stat(self.path + suffix).st_size
-            except OSError:
+                pages = self.conn.execute("PRAGMA page_count").fetchone()[0]
+                return pages * self.conn.execute("PRAGMA page_size").fetchone()[0]
+            except sqlite3.Error:
                 pass
-        return total
+        try:
+            return os.stat(self.path).st_size
+        except OSError:
+            return 0
 
     def close(self, meta_items):
         """Flush, write the final meta, fold the WAL back into one file. The file has no indexes: readers index

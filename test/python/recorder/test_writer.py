@@ -1,5 +1,6 @@
 # Tests of native/watercodeflow/writer.py on its own: v1-shaped rows in, version-2 chunks out (one per table and
-# flush, contiguous seq/first_row), add_chunk() for encoded chunks, a failed flush writes nothing, no indexes.
+# flush, contiguous seq/first_row), add_chunk() for encoded chunks, a failed flush writes nothing, no indexes,
+# size_on_disk() as the closed file's size.
 import os
 import sqlite3
 import stat
@@ -110,6 +111,16 @@ class WriterTest(unittest.TestCase):
         writer.close([])
         self.assertEqual([row for row in self.chunks() if row[0] == "steps"],
                          [("steps", 0, 0, 2), ("steps", 1, 2, 1)])
+
+    def test_size_on_disk_is_the_size_of_the_closed_file(self):
+        for start in range(0, 20000, 2000):  # ten commits: the WAL holds pages several times over
+            self.add_module_run(start, 2000)
+            self.writer.flush()
+        estimate = self.writer.size_on_disk()
+        self.assertLess(estimate, os.path.getsize(self.path) + os.path.getsize(self.path + "-wal"))
+        self.writer.close([("status", "complete")])
+        self.assertLessEqual(abs(os.path.getsize(self.path) - estimate), 4096)  # the final meta: one page at most
+        self.assertEqual(self.writer.size_on_disk(), os.path.getsize(self.path))
 
     def test_the_file_is_private_and_has_no_indexes_but_the_chunk_order(self):
         self.add_module_run(0, 3)
