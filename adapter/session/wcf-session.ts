@@ -482,7 +482,7 @@ export class WaterCodeFlowSession extends DebugSession {
     const locals = rec.frames.localsScope[frame];
     const globals = rec.frames.globalsScope[frame];
     const isModule = rec.codeOfFrame(frame)?.name === '<module>';
-    if (locals && !(isModule && !rec.bindings.has(locals))) {
+    if (locals && !(isModule && !rec.bindings.hasScope(locals))) {
       scopes.push({ name: 'Locals', presentationHint: 'locals', expensive: false, variablesReference: this.handles.create({ kind: 'scope', scopeId: locals, step, frameId: frame }) });
     }
     if (globals) {

@@ -35,11 +35,56 @@ export interface ChunkRow { tbl: string; seq: number; first_row: number; row_cou
  */
 export interface ValueColumn { tag: Uint8Array; num: Float64Array; text: (string | undefined)[] }
 
-/** A decoded table: integer columns (u, s, d, n) as Int32Array, text columns (t) as strings, `v` columns. */
+/**
+ * A decoded `t` column: where each row's UTF-8 bytes lie in the chunk payloads (kept alive), made into a
+ * string only when asked, so a million object states create no string at load.
+ */
+export class TextColumn {
+  constructor(
+    private readonly payloads: Buffer[],
+    /** Per row: index into `payloads`, and the bytes start .. end (start -1: NULL). */
+    private readonly payload: Int32Array, private readonly start: Int32Array, private readonly end: Int32Array,
+  ) {}
+
+  static empty(): TextColumn {
+    const none = new Int32Array(0);
+    return new TextColumn([], none, none, none);
+  }
+
+  get length(): number { return this.start.length; }
+
+  get(row: number): string | null {
+    const start = this.start[row];
+    return start === undefined || start < 0 ? null : utf8(this.payloads[this.payload[row]], start, this.end[row]);
+  }
+
+  /** The same texts in another row order: row j of the result is row order[j] of this column. */
+  reordered(order: Int32Array): TextColumn {
+    const n = order.length;
+    const payload = new Int32Array(n);
+    const start = new Int32Array(n);
+    const end = new Int32Array(n);
+    for (let j = 0; j < n; j++) {
+      const i = order[j];
+      payload[j] = this.payload[i]; start[j] = this.start[i]; end[j] = this.end[i];
+    }
+    return new TextColumn(this.payloads, payload, start, end);
+  }
+
+  /** Every row as a string (tests, small tables). */
+  toArray(): (string | null)[] {
+    return Array.from({ length: this.length }, (_, i) => this.get(i));
+  }
+}
+
+/** Where decodeTexts writes: the payloads seen so far and the per-row positions. */
+interface TextTarget { payloads: Buffer[]; payload: Int32Array; start: Int32Array; end: Int32Array }
+
+/** A decoded table: integer columns (u, s, d, n) as Int32Array, text columns (t), value columns (v). */
 export interface DecodedTable {
   rows: number;
   ints: Record<string, Int32Array>;
-  texts: Record<string, (string | null)[]>;
+  texts: Record<string, TextColumn>;
   values: Record<string, ValueColumn>;
 }
 
@@ -68,10 +113,10 @@ export function decodeTable(table: string, chunks: readonly ChunkRow[], options:
     rows += c.row_count;
   });
   const ints: Record<string, Int32Array> = {};
-  const texts: Record<string, (string | null)[]> = {};
+  const textTargets: Record<string, TextTarget> = {};
   const values: Record<string, ValueColumn> = {};
   const targets: ColumnTarget[] = columns.map(([name, encoding]) => {
-    if (encoding === 't') return (texts[name] = new Array<string | null>(rows));
+    if (encoding === 't') return (textTargets[name] = { payloads: [], payload: new Int32Array(rows), start: new Int32Array(rows), end: new Int32Array(rows) });
     if (encoding === 'v') return (values[name] = { tag: new Uint8Array(rows), num: new Float64Array(rows), text: new Array<string | undefined>(rows) });
     return (ints[name] = new Int32Array(rows));
   });
@@ -84,10 +129,12 @@ export function decodeTable(table: string, chunks: readonly ChunkRow[], options:
       throw err;
     }
   }
+  const texts: Record<string, TextColumn> = {};
+  for (const [name, t] of Object.entries(textTargets)) texts[name] = new TextColumn(t.payloads, t.payload, t.start, t.end);
   return { rows, ints, texts, values };
 }
 
-export type ColumnTarget = Int32Array | (string | null)[] | ValueColumn;
+type ColumnTarget = Int32Array | TextTarget | ValueColumn;
 
 /** Decodes one chunk blob into `targets` (one per stored column) from index `offset` on. */
 export function decodeChunkInto(table: string, data: Buffer, rowCount: number,
@@ -104,7 +151,7 @@ export function decodeChunkInto(table: string, data: Buffer, rowCount: number,
     const target = targets[c];
     const encoding = columns[c][1];
     try {
-      if (encoding === 't') decodeTexts(payload, pos, end, rowCount, target as (string | null)[], offset);
+      if (encoding === 't') decodeTexts(payload, pos, end, rowCount, target as TextTarget, offset);
       else if (encoding === 'v') decodeValues(payload, pos, end, rowCount, target as ValueColumn, offset);
       else decodeInts(encoding, payload, pos, end, rowCount, target as Int32Array, offset, nullAs);
     } catch (err) {
@@ -187,6 +234,10 @@ function intVarint(data: Uint8Array, pos: number, end: number): number {
 function decodeInts(encoding: ColumnEncoding, data: Buffer, pos: number, end: number, count: number,
   out: Int32Array, offset: number, nullAs: number): void {
   const last = offset + count;
+  if (end - pos === count) {
+    decodeOneByteInts(encoding, data, pos, count, out, offset, nullAs);
+    return;
+  }
   let raw = 0;
   let value = 0;
   // One loop per encoding; zigzag values above 2^32 cannot be 32-bit integers.
@@ -227,14 +278,45 @@ function decodeInts(encoding: ColumnEncoding, data: Buffer, pos: number, end: nu
   if (pos !== end) throw new ChunkError(`${end - pos} bytes left over after ${count} values`);
 }
 
-function decodeTexts(data: Buffer, pos: number, end: number, count: number, out: (string | null)[], offset: number): void {
+/**
+ * A column of exactly `count` bytes for `count` values: each value must be a one-byte varint (a byte with its
+ * high bit set would make a value run past the end). The common case of steps and bindings columns.
+ */
+function decodeOneByteInts(encoding: ColumnEncoding, data: Buffer, pos: number, count: number, out: Int32Array,
+  offset: number, nullAs: number): void {
+  let seen = 0;
+  let value = 0;
+  switch (encoding) {
+    case 'u':
+      for (let i = 0; i < count; i++) { const b = data[pos + i]; seen |= b; out[offset + i] = b; }
+      break;
+    case 's':
+      for (let i = 0; i < count; i++) { const b = data[pos + i]; seen |= b; out[offset + i] = (b >>> 1) ^ -(b & 1); }
+      break;
+    case 'd':
+      for (let i = 0; i < count; i++) { const b = data[pos + i]; seen |= b; value += (b >>> 1) ^ -(b & 1); out[offset + i] = value; }
+      break;
+    case 'n':
+      for (let i = 0; i < count; i++) { const b = data[pos + i]; seen |= b; out[offset + i] = b === 0 ? nullAs : b - 1; }
+      break;
+    default:
+      throw new ChunkError(`unknown column encoding '${encoding}'`);
+  }
+  if (seen & 0x80) throw new ChunkError('a varint runs past the end of its column');
+}
+
+function decodeTexts(data: Buffer, pos: number, end: number, count: number, out: TextTarget, offset: number): void {
+  const payload = out.payloads.length;
+  out.payloads.push(data);
   for (let i = offset, last = offset + count; i < last; i++) {
     const size = readVarint(data, pos, end, 'a text length');
     pos = cursor;
-    if (size === 0) { out[i] = null; continue; }
+    out.payload[i] = payload;
+    if (size === 0) { out.start[i] = -1; continue; }
     const stop = pos + size - 1;
     if (stop > end) throw new ChunkError(`a text of ${size - 1} bytes runs past the end of its column`);
-    out[i] = utf8(data, pos, stop);
+    out.start[i] = pos;
+    out.end[i] = stop;
     pos = stop;
   }
   if (pos !== end) throw new ChunkError(`${end - pos} bytes left over after ${count} values`);
@@ -325,23 +407,17 @@ function readInt64Decimal(data: Uint8Array, pos: number, end: number): string {
  * its 3-byte form (ED A0..BF xx), which Buffer#toString would turn into U+FFFD: that case is decoded by hand.
  */
 export function utf8(data: Buffer, start: number, end: number): string {
-  const n = end - start;
-  if (n <= 16) {
-    // Short ASCII (most reprs, names, keys): cheaper than a call into the native decoder.
+  let high = 0;
+  for (let i = start; i < end; i++) high |= data[i];
+  if (high < 0x80) {
+    // ASCII (most reprs, names, keys, children JSON): short ones are cheaper built here than in native code.
+    if (end - start > 16) return data.toString('latin1', start, end);
     let s = '';
-    for (let i = start; i < end; i++) {
-      const c = data[i];
-      if (c >= 0x80) return decodeNonAscii(data, start, end);
-      s += String.fromCharCode(c);
-    }
+    for (let i = start; i < end; i++) s += String.fromCharCode(data[i]);
     return s;
   }
-  return decodeNonAscii(data, start, end);
-}
-
-function decodeNonAscii(data: Buffer, start: number, end: number): string {
-  for (let i = data.indexOf(0xed, start); i >= 0 && i < end - 1; i = data.indexOf(0xed, i + 1)) {
-    if (data[i + 1] >= 0xa0) return decodeSurrogatePass(data, start, end);
+  for (let i = start; i < end - 1; i++) {
+    if (data[i] === 0xed && data[i + 1] >= 0xa0) return decodeSurrogatePass(data, start, end);
   }
   return data.toString('utf8', start, end);
 }

@@ -5,18 +5,18 @@ import * as fs from 'fs';
 import { ChunkError, ChunkRow, DecodedTable, decodeTable } from './chunk-decoder';
 import { ObjectStateTable } from './object-children';
 import { SqliteFile } from './sqlite-file';
+import { BindingIndex } from './binding-index';
+import { ObjectTable, ScopeTable, StepValues } from './id-tables';
 import { ValueTable } from './value-table';
 import { checkSchemaVersion, RECORDING_FORMAT_NAME } from './schema';
 import {
-  BindingHistory, CodeInfo, ExceptionRow, FrameTable, NoticeRow, ObjectHistory, ObjectInfo, OutputRow, Recording,
-  RecordingValues, ScopeInfo, ThreadInfo,
+  CodeInfo, ExceptionRow, FrameTable, NoticeRow, OutputRow, Recording, RecordingValues, ThreadInfo,
 } from './recording';
 
 const REQUIRED_TABLES = ['meta', 'chunks', 'files', 'code', 'threads', 'names', 'types', 'exceptions'];
 /** Chunked tables needed to stop and step; the value tables load after them (deferValues). */
 const STRUCTURE_TABLES = ['steps', 'frames', 'frame_ends', 'scopes', 'returns'];
 const VALUE_TABLES = ['vals', 'objects', 'object_states', 'bindings'];
-const SCOPE_KIND_GLOBALS = 1;
 
 export class RecordingOpenError extends Error {}
 
@@ -153,20 +153,14 @@ async function readAll(db: SqliteFile, path: string, startValueRead: () => void)
   const files = new Map<number, string>(fileRows.map((r) => [r.file_id, r.path]));
   const code = new Map<number, CodeInfo>(codeRows.map((r) => [r.code_id, { fileId: r.file_id, name: r.name, qualname: r.qualname, firstLine: r.first_line }]));
   const threads: ThreadInfo[] = threadRows.map((r) => ({ threadId: r.thread_id, ident: r.ident, name: r.name, firstStep: r.first_step }));
-  const scopes = new Map<number, ScopeInfo>();
   const sc = scopeCols.ints;
-  const modules = scopeCols.texts.module;
-  for (let i = 0; i < scopeCols.rows; i++) {
-    scopes.set(sc.scope_id[i], {
-      scopeId: sc.scope_id[i], kind: sc.kind[i] === SCOPE_KIND_GLOBALS ? 'globals' : 'locals', frameId: sc.frame_id[i], module: modules[i] ?? '',
-    });
-  }
+  const scopes = new ScopeTable(sc.scope_id, sc.kind, sc.frame_id, scopeCols.texts.module);
   const names: string[] = [];
   for (const r of nameRows) names[r.name_id] = r.name;
 
-  const returns = new Map<number, number>();
   const rc = returnCols.ints;
-  for (let i = 0; i < returnCols.rows; i++) if (rc.step[i] <= last) returns.set(rc.step[i], rc.value_id[i]);
+  const returnCount = rowsUpTo(path, 'returns', rc.step, returnCols.rows, last);
+  const returns = new StepValues(rc.step.subarray(0, returnCount), rc.value_id.subarray(0, returnCount));
   // Plain rows of steps past the last one (a killed run) are dropped like chunked ones; a closed file has none,
   // except that a raised exception past the end would be a stop that cannot be shown.
   const inRange = (r: { step: number | null }) => r.step === null || r.step <= last;
@@ -191,17 +185,11 @@ async function readValues(db: SqliteFile, path: string, valueChunks: Promise<Map
   const values = new ValueTable(valCols.ints.value_id, valCols.ints.type_id, valCols.values.repr, valCols.ints.object_id, typeNames);
 
   const objectCols = decode(path, 'objects', chunks);
-  const objects = new Map<number, ObjectInfo>();
   const oc = objectCols.ints;
-  const kinds = objectCols.texts.kind;
-  for (let i = 0; i < objectCols.rows; i++) {
-    if (oc.first_step[i] > last) continue;
-    objects.set(oc.object_id[i], { type: typeNames[oc.type_id[i]] ?? 'object', kind: kinds[i] ?? 'instance', firstStep: oc.first_step[i] });
-  }
-
-  const { objectStates, objectHistory } = groupObjectStates(path, decode(path, 'object_states', chunks), last);
+  const objects = new ObjectTable(oc.object_id, oc.type_id, objectCols.texts.kind, oc.first_step, typeNames, last);
+  const objectStates = groupObjectStates(path, decode(path, 'object_states', chunks), last);
   const bindings = groupBindings(path, decode(path, 'bindings', chunks), last);
-  return { values, objects, objectHistory, objectStates, bindings };
+  return { values, objects, objectStates, bindings };
 }
 
 async function readChunks(db: SqliteFile, tables: string[]): Promise<Map<string, ChunkRow[]>> {
@@ -255,34 +243,38 @@ function bucketStarts(path: string, table: string, column: string, key: Int32Arr
   return starts;
 }
 
-function groupObjectStates(path: string, cols: DecodedTable, last: number): { objectStates: ObjectStateTable; objectHistory: Map<number, ObjectHistory> } {
+function groupObjectStates(path: string, cols: DecodedTable, last: number): ObjectStateTable {
   const c = cols.ints;
   const count = rowsUpTo(path, 'object_states', c.step, cols.rows, last);
-  const starts = bucketStarts(path, 'object_states', 'object_id', c.object_id, count);
-  const objectStates: ObjectStateTable = {
-    object: new Int32Array(count), step: new Int32Array(count), length: new Int32Array(count), cut: new Int32Array(count),
-    delta: new Uint8Array(count), children: new Array<string | null>(count),
-  };
-  const children = cols.texts.children;
+  const fill = bucketStarts(path, 'object_states', 'object_id', c.object_id, count);
+  const start = fill.slice();
+  const object = new Int32Array(count);
+  const step = new Int32Array(count);
+  const length = new Int32Array(count);
+  const cut = new Int32Array(count);
+  const delta = new Uint8Array(count);
+  const order = new Int32Array(count);
   for (let i = 0; i < count; i++) {
-    const j = starts[c.object_id[i]]++;
-    objectStates.object[j] = c.object_id[i]; objectStates.step[j] = c.step[i]; objectStates.length[j] = c.length[i];
-    objectStates.cut[j] = c.cut[i]; objectStates.delta[j] = c.delta[i] ? 1 : 0; objectStates.children[j] = children[i];
+    const j = fill[c.object_id[i]]++;
+    object[j] = c.object_id[i]; step[j] = c.step[i]; length[j] = c.length[i]; cut[j] = c.cut[i]; delta[j] = c.delta[i] ? 1 : 0;
+    order[j] = i;
   }
-  const objectHistory = new Map<number, ObjectHistory>();
-  forEachRun(objectStates.object, objectStates.object, count, (lo, hi) => {
-    objectHistory.set(objectStates.object[lo], { steps: objectStates.step.subarray(lo, hi), start: lo });
-  });
-  return { objectStates, objectHistory };
+  return { start, object, step, length, cut, delta, children: cols.texts.children.reordered(order) };
 }
 
-function groupBindings(path: string, cols: DecodedTable, last: number): Map<number, Map<number, BindingHistory>> {
+function groupBindings(path: string, cols: DecodedTable, last: number): BindingIndex {
   const { scope_id: scopeOf, name_id: nameOf, step: stepOf, value_id: valueOf } = cols.ints;
-  const count = rowsUpTo(path, 'bindings', stepOf, cols.rows, last);
+  // One pass: step order, the rows up to `last`, the id ranges.
+  let count = cols.rows;
   let maxScope = 0;
   let maxName = 0;
   let minId = 0;
   for (let i = 0; i < count; i++) {
+    const s = stepOf[i];
+    if (s > last) { count = i; break; }
+    if (i > 0 && s < stepOf[i - 1]) {
+      throw new RecordingOpenError(`${path} is corrupt: bindings row ${i} (step ${s}) comes after a row of step ${stepOf[i - 1]}; rows must be in step order.`);
+    }
     const scope = scopeOf[i];
     const name = nameOf[i];
     if (scope > maxScope) maxScope = scope;
@@ -290,32 +282,33 @@ function groupBindings(path: string, cols: DecodedTable, last: number): Map<numb
     if (scope < minId || name < minId) minId = Math.min(scope, name);
   }
   if (minId < 0) throw new RecordingOpenError(`${path} is corrupt: a bindings row has scope_id or name_id ${minId}.`);
-  const bindings = new Map<number, Map<number, BindingHistory>>();
-  const add = (scope: number, name: number, steps: Int32Array, values: Int32Array) => {
-    let names = bindings.get(scope);
-    if (!names) bindings.set(scope, (names = new Map()));
-    names.set(name, { steps, values, firstStep: steps[0] });
-  };
   const step = new Int32Array(count);
   const value = new Int32Array(count);
   const nameCount = maxName + 1;
   const keys = (maxScope + 1) * nameCount;
   if (keys <= Math.max(count, 1 << 16)) {
-    // Few (scope, name) pairs for the rows: one stable counting sort by the pair, each history in step order.
-    const starts = new Int32Array(keys + 1);
-    for (let i = 0; i < count; i++) starts[scopeOf[i] * nameCount + nameOf[i] + 1]++;
-    for (let k = 0; k < keys; k++) starts[k + 1] += starts[k];
-    const fill = starts.slice();
+    // Few (scope, name) pairs for the rows: one stable counting sort by the pair; its buckets are the histories.
+    const fill = new Int32Array(keys + 1);
+    for (let i = 0; i < count; i++) fill[scopeOf[i] * nameCount + nameOf[i] + 1]++;
+    let groups = 0;
+    for (let k = 0; k < keys; k++) {
+      if (fill[k + 1] > 0) groups++;
+      fill[k + 1] += fill[k];
+    }
+    const groupScope = new Int32Array(groups);
+    const groupName = new Int32Array(groups);
+    const groupRows = new Int32Array(groups + 1);
+    for (let k = 0, g = 0; k < keys; k++) {
+      if (fill[k + 1] === fill[k]) continue;
+      groupScope[g] = Math.floor(k / nameCount); groupName[g] = k % nameCount; groupRows[g] = fill[k];
+      g++;
+    }
+    groupRows[groups] = count;
     for (let i = 0; i < count; i++) {
       const j = fill[scopeOf[i] * nameCount + nameOf[i]]++;
       step[j] = stepOf[i]; value[j] = valueOf[i];
     }
-    for (let k = 0; k < keys; k++) {
-      const lo = starts[k];
-      const hi = starts[k + 1];
-      if (hi > lo) add(Math.floor(k / nameCount), k % nameCount, step.subarray(lo, hi), value.subarray(lo, hi));
-    }
-    return bindings;
+    return new BindingIndex(groupScope, groupName, groupRows, step, value);
   }
   // Many scopes (deep recursion): two stable counting-sort passes, by name then by scope.
   const byName = bucketStarts(path, 'bindings', 'name_id', nameOf, count);
@@ -329,17 +322,5 @@ function groupBindings(path: string, cols: DecodedTable, last: number): Map<numb
     const j = byScope[scopeOf[i]]++;
     scope[j] = scopeOf[i]; name[j] = nameOf[i]; step[j] = stepOf[i]; value[j] = valueOf[i];
   }
-  forEachRun(scope, name, count, (lo, hi) => add(scope[lo], name[lo], step.subarray(lo, hi), value.subarray(lo, hi)));
-  return bindings;
-}
-
-/** Calls `each(lo, hi)` once per run of rows with equal (a[i], b[i]); rows must be sorted by (a, b). */
-function forEachRun(a: Int32Array, b: Int32Array, count: number, each: (lo: number, hi: number) => void): void {
-  let lo = 0;
-  for (let i = 1; i <= count; i++) {
-    if (i === count || a[i] !== a[lo] || b[i] !== b[lo]) {
-      if (i > lo) each(lo, i);
-      lo = i;
-    }
-  }
+  return BindingIndex.fromSortedRows(scope, name, step, value);
 }

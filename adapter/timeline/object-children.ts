@@ -1,22 +1,25 @@
 // The children of recorded object states: parses full rows and resolves delta rows (format v2 `delta` 1)
 // against the object's earlier states back to its last full row, lazily, behind a bounded cache. Must not do
 // I/O or render text; never expands every state of the recording up front.
+import { TextColumn } from './chunk-decoder';
 import type { ChildEntry } from './recording';
 
 /** Every object state of a recording, grouped by object, ascending step within one object. */
 export interface ObjectStateTable {
+  /** CSR by object id: the states of object o are rows start[o] .. start[o + 1] - 1. */
+  start: Int32Array;
   object: Int32Array;
   step: Int32Array;
   length: Int32Array;
   cut: Int32Array;
   /** 1: `children` lists only the changed positions ([position, key, value_id] triples). */
   delta: Uint8Array;
-  children: (string | null)[];
+  children: TextColumn;
 }
 
 export const EMPTY_OBJECT_STATES: ObjectStateTable = {
-  object: new Int32Array(0), step: new Int32Array(0), length: new Int32Array(0), cut: new Int32Array(0),
-  delta: new Uint8Array(0), children: [],
+  start: new Int32Array(1), object: new Int32Array(0), step: new Int32Array(0), length: new Int32Array(0), cut: new Int32Array(0),
+  delta: new Uint8Array(0), children: TextColumn.empty(),
 };
 
 /** Children entries kept in the cache before the oldest resolved states are dropped. */
@@ -36,7 +39,7 @@ export class ObjectChildren {
     const hit = this.cache.get(index);
     if (hit) return hit;
     const t = this.states;
-    if (!t.delta[index]) return this.remember(index, parseFull(t.children[index]));
+    if (!t.delta[index]) return this.remember(index, parseFull(t.children.get(index)));
     // Walk back to the nearest state we can start from: a cached one or the object's last full row.
     const object = t.object[index];
     let from = index;
@@ -49,10 +52,10 @@ export class ObjectChildren {
     let working: ChildEntry[];
     let first = from + 1; // the first row to apply
     if (base) working = base.slice();
-    else if (!t.delta[from]) working = parseFull(t.children[from]).slice();
+    else if (!t.delta[from]) working = parseFull(t.children.get(from)).slice();
     else { working = []; first = from; } // a delta with no full row before it (a damaged file): start empty
     for (let i = first; i <= index; i++) {
-      applyDelta(working, t.length[i], t.cut[i], t.children[i]);
+      applyDelta(working, t.length[i], t.cut[i], t.children.get(i));
       if (i < index && index - i >= CHECKPOINT_EVERY && (i - from) % CHECKPOINT_EVERY === 0) this.remember(i, compact(working.slice()));
     }
     return this.remember(index, compact(working));

@@ -1,5 +1,7 @@
 // The in-memory, read-only model of one recording: tables loaded into typed arrays and maps, plus the
 // point queries "state at step N" (stack, bindings, object states). Must not do I/O or know about DAP.
+import { BindingIndex } from './binding-index';
+import { ObjectTable, ScopeTable, StepValues } from './id-tables';
 import { EMPTY_OBJECT_STATES, ObjectChildren, ObjectStateTable } from './object-children';
 import { StepKind } from './schema';
 import { lastAtOrBefore } from './sorted-search';
@@ -8,8 +10,7 @@ import { ValueTable } from './value-table';
 export interface CodeInfo { fileId: number; name: string; qualname: string; firstLine: number }
 export interface ThreadInfo { threadId: number; ident: number; name: string; firstStep: number }
 export interface ScopeInfo { scopeId: number; kind: 'locals' | 'globals'; frameId: number; module: string }
-/** value 0 in `values` means "unbound" (deleted). */
-export interface BindingHistory { steps: Int32Array; values: Int32Array; firstStep: number }
+export type { BindingHistory } from './binding-index';
 /** One object state; `index` is its row in Recording.objectStates (children come from Recording.children). */
 export interface ObjectStateRow { index: number; step: number; length: number; cut: number }
 /** An object's states are objectStates rows start .. start + steps.length - 1, ascending step. */
@@ -25,10 +26,9 @@ export const NO_FRAME = 0;
 /** The value tables, loaded after the step tables (see loadRecording's deferValues). */
 export interface RecordingValues {
   values: ValueTable;
-  objects: Map<number, ObjectInfo>;
-  objectHistory: Map<number, ObjectHistory>;
+  objects: ObjectTable;
   objectStates: ObjectStateTable;
-  bindings: Map<number, Map<number, BindingHistory>>;
+  bindings: BindingIndex;
 }
 
 export interface FrameTable {
@@ -54,11 +54,10 @@ export class Recording {
   private values = ValueTable.empty();
   /** Object id of each value id (0: a scalar or an unknown id). */
   valObject: Int32Array = this.values.objectOf;
-  objects = new Map<number, ObjectInfo>();
-  objectHistory = new Map<number, ObjectHistory>();
+  objects = ObjectTable.empty();
   objectStates: ObjectStateTable = EMPTY_OBJECT_STATES;
   private objectChildren = new ObjectChildren(EMPTY_OBJECT_STATES);
-  bindings = new Map<number, Map<number, BindingHistory>>();
+  bindings = BindingIndex.empty();
   valuesLoaded = false;
   valuesReady: Promise<void> = Promise.resolve();
 
@@ -72,9 +71,9 @@ export class Recording {
     readonly files: Map<number, string>,
     readonly code: Map<number, CodeInfo>,
     readonly threads: ThreadInfo[],
-    readonly scopes: Map<number, ScopeInfo>,
+    readonly scopes: ScopeTable,
     readonly names: string[],
-    readonly returns: Map<number, number>,
+    readonly returns: StepValues,
     readonly exceptions: ExceptionRow[],
     readonly output: OutputRow[],
     readonly notices: NoticeRow[],
@@ -158,7 +157,7 @@ export class Recording {
 
   attachValues(v: RecordingValues): void {
     this.values = v.values; this.valObject = v.values.objectOf;
-    this.objects = v.objects; this.objectHistory = v.objectHistory; this.bindings = v.bindings;
+    this.objects = v.objects; this.bindings = v.bindings;
     this.objectStates = v.objectStates; this.objectChildren = new ObjectChildren(v.objectStates);
     this.valuesLoaded = true;
   }
@@ -236,22 +235,12 @@ export class Recording {
 
   /** value id bound at `step` (0 = unbound), or undefined when the name was never bound by then. */
   bindingAt(scopeId: number, nameId: number, step: number): number | undefined {
-    const h = this.bindings.get(scopeId)?.get(nameId);
-    if (!h) return undefined;
-    const i = lastAtOrBefore(h.steps, step);
-    return i < 0 ? undefined : h.values[i];
+    return this.bindings.valueAt(scopeId, nameId, step);
   }
 
   /** Bound names of a scope at `step`, in first-binding order: [nameId, valueId]. */
   scopeAt(scopeId: number, step: number): Array<[number, number]> {
-    const scope = this.bindings.get(scopeId);
-    if (!scope) return [];
-    const out: Array<[number, number, number]> = [];
-    for (const [nameId, h] of scope) {
-      if (h.firstStep > step) continue;
-      const i = lastAtOrBefore(h.steps, step);
-      if (i >= 0 && h.values[i] !== 0) out.push([nameId, h.values[i], h.firstStep]);
-    }
+    const out = this.bindings.boundAt(scopeId, step);
     out.sort((a, b) => a[2] - b[2] || a[0] - b[0]);
     return out.map(([n, v]) => [n, v]);
   }
@@ -262,10 +251,18 @@ export class Recording {
   }
 
   objectStateAt(objectId: number, step: number): ObjectStateRow | undefined {
-    const h = this.objectHistory.get(objectId);
-    if (!h) return undefined;
-    const i = lastAtOrBefore(h.steps, step);
-    return i < 0 ? undefined : this.objectState(h.start + i);
+    const start = this.objectStates.start;
+    if (!(objectId >= 0 && objectId + 1 < start.length)) return undefined;
+    const lo = start[objectId];
+    const i = lastAtOrBefore(this.objectStates.step, step, lo, start[objectId + 1]);
+    return i < lo ? undefined : this.objectState(i);
+  }
+
+  /** An object's whole state history (a view into objectStates: do not modify), undefined without states. */
+  objectHistory(objectId: number): ObjectHistory | undefined {
+    const start = this.objectStates.start;
+    if (!(objectId >= 0 && objectId + 1 < start.length) || start[objectId + 1] === start[objectId]) return undefined;
+    return { steps: this.objectStates.step.subarray(start[objectId], start[objectId + 1]), start: start[objectId] };
   }
 
   /** Row `index` of objectStates. */

@@ -49,10 +49,10 @@ export function variableHistory(rec: Recording, name: string, frameId: number | 
   if (nameId === undefined) return { changes: [] as ValueChange[], total: 0 };
   let scopeIds: number[];
   if (everywhere || frameId === undefined) {
-    scopeIds = [...rec.bindings.entries()].filter(([, names]) => names.has(nameId)).map(([id]) => id);
+    scopeIds = rec.bindings.scopesBinding(nameId);
   } else {
     const locals = rec.frames.localsScope[frameId];
-    scopeIds = rec.bindings.get(locals)?.has(nameId) ? [locals] : [rec.frames.globalsScope[frameId]];
+    scopeIds = rec.bindings.hasName(locals, nameId) ? [locals] : [rec.frames.globalsScope[frameId]];
   }
   const entries: Array<[number, number]> = [];
   for (const scopeId of scopeIds) for (const step of changeSteps(rec, { kind: 'binding', scopeId, nameId })) entries.push([step, scopeId]);

@@ -21,18 +21,18 @@ export function valueAt(rec: Recording, loc: DataLocation, step: number): number
 export function changeSteps(rec: Recording, loc: DataLocation): Int32Array {
   const out: number[] = [];
   if (loc.kind === 'binding') {
-    const h = rec.bindings.get(loc.scopeId)?.get(loc.nameId);
+    const h = rec.bindings.history(loc.scopeId, loc.nameId);
     if (!h) return new Int32Array(0);
     for (let i = 0; i < h.steps.length; i++) {
       if (i === 0 || h.values[i] !== h.values[i - 1]) out.push(h.steps[i]);
       const objectId = rec.valObject[h.values[i]] ?? 0;
-      const history = objectId ? rec.objectHistory.get(objectId) : undefined;
+      const history = objectId ? rec.objectHistory(objectId) : undefined;
       if (!history) continue;
       const until = i + 1 < h.steps.length ? h.steps[i + 1] : Infinity;
       for (const s of history.steps) if (s > h.steps[i] && s < until) out.push(s);
     }
   } else {
-    const history = rec.objectHistory.get(loc.objectId);
+    const history = rec.objectHistory(loc.objectId);
     if (!history) return new Int32Array(0);
     let previous = 0;
     for (let i = 0; i < history.steps.length; i++) {

@@ -26,7 +26,7 @@ test('u, s, d, n and t columns decode exactly, across chunks, plain and compress
   assert.deepEqual([...t.ints.length], states.map((r) => r[2]), 'u: multi-byte varints');
   assert.deepEqual([...t.ints.cut], states.map((r) => r[3]), 's: zigzag down to the int32 minimum');
   assert.deepEqual([...t.ints.delta], states.map((r) => r[4]));
-  assert.deepEqual(t.texts.children, states.map((r) => r[5]), 't: NULL, empty and non-ASCII text');
+  assert.deepEqual(t.texts.children.toArray(), states.map((r) => r[5]), 't: NULL, empty and non-ASCII text');
 
   const frames = [[1, null, 1, 1, 0, 1, 2, 0], [2, 0, 2, 1, 1, 3, 2, 5], [3, 1, 2, 1, 1, 4, 2, 9]];
   const withNull = decodeTable('frames', [chunk('frames', 0, 0, frames)], { nullAs: -1 });
@@ -88,7 +88,7 @@ print(json.dumps(out))
     const t = decodeTable(table, [{ tbl: table, seq: 0, first_row: 0, row_count: rows, data: Buffer.from(hex, 'hex') }], { nullAs: -1 });
     columns.forEach((expected, c) => {
       const [name, encoding] = columnOf(table, c);
-      const got = encoding === 't' ? t.texts[name] : encoding === 'v' ? displays(t, name)
+      const got = encoding === 't' ? t.texts[name].toArray() : encoding === 'v' ? displays(t, name)
         : [...t.ints[name]].map((v) => (encoding === 'n' && v === -1 ? null : v));
       assert.deepEqual(got, expected, `${table}.${name}`);
     });
@@ -138,6 +138,8 @@ test('a truncated blob, unknown flags, a bad varint, bad zlib and left-over byte
   varint(eleven, 11);
   eleven.push(...Array(10).fill(0xff), 0x01);
   refuses([{ ...first, row_count: 1, data: Buffer.from(eleven) }], /column kind: a varint is longer than 10 bytes/);
+  const twoBytesTwoValues = [0, 2, 0x80, 0x01, 2, 2, 2, 2, 2, 2]; // kind: one 2-byte varint where 2 values belong
+  refuses([{ ...first, row_count: 2, data: Buffer.from(twoBytesTwoValues) }], /column kind: a varint runs past the end of its column/);
   refuses([{ ...first, data: Buffer.from([0x01, 1, 2, 3, 4]) }], /a compressed chunk does not inflate/);
   refuses([{ ...first, data: Buffer.concat([data, Buffer.from([0])]) }], /1 bytes left over after the last column/);
   refuses([{ ...first, row_count: 1 }], /column kind: 1 bytes left over after 1 values/);

@@ -103,10 +103,14 @@ async function main(file: string): Promise<void> {
   rows.push(['variables (locals of the loop frame)', `p50 ${percentile(samples, 50).toFixed(4)} ms, p99 ${percentile(samples, 99).toFixed(4)} ms`]);
   // The scope with the most names (e.g. a function with 40 locals), at its last binding step.
   let widest: [number, number, number] = [0, 0, 0];
-  for (const [scopeId, names] of rec.bindings) {
+  for (const scopeId of rec.bindings.scopeIds()) {
+    const names = rec.bindings.namesOf(scopeId);
     let last = 0;
-    for (const h of names.values()) last = Math.max(last, h.steps[h.steps.length - 1]);
-    if (names.size > widest[1]) widest = [scopeId, names.size, last];
+    for (const nameId of names) {
+      const h = rec.bindings.history(scopeId, nameId)!;
+      last = Math.max(last, h.steps[h.steps.length - 1]);
+    }
+    if (names.length > widest[1]) widest = [scopeId, names.length, last];
   }
   const wide: number[] = [];
   for (let i = 0; i < 50; i++) view.scopeVariables(widest[0], widest[2], false); // JIT warm-up
