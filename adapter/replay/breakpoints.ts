@@ -9,13 +9,12 @@ import { StepKind } from '../timeline/schema';
 import { decodeDataId, describeChange, changeSteps, DataLocation } from './data-breakpoints';
 import { Direction } from './direction';
 import { parseHitCondition } from './hit-condition';
-import { compileLogMessage } from './log-message';
+import { compileLogMessage, LogLines } from './log-message';
 import { nearestInDirection, sortedUnique } from './step-set';
 import { StopPoint, StopReason } from './stop-point';
 
 export interface SourceBreakpointSpec { line: number; condition?: string; hitCondition?: string; logMessage?: string }
 export interface BreakpointStatus { id: number; line?: number; verified: boolean; message?: string }
-export interface LogLine { step: number; text: string }
 
 interface ResolvedBreakpoint {
   id: number;
@@ -24,7 +23,7 @@ interface ResolvedBreakpoint {
   message?: string;
   stops: Int32Array;
   reason: StopReason;
-  logLines?: LogLine[];
+  logLines?: LogLines;
 }
 
 interface DataWatch { id: number; loc: DataLocation; label: string; stops: Int32Array }
@@ -48,7 +47,7 @@ export class BreakpointManager {
   get recording(): Recording | undefined { return this.rec; }
 
   /** Resolves every breakpoint set so far against a newly opened recording. Returns all logpoint output. */
-  attach(rec: Recording): LogLine[] {
+  attach(rec: Recording): LogLines {
     this.rec = rec;
     const raised: number[] = [];
     const uncaught: number[] = [];
@@ -57,14 +56,14 @@ export class BreakpointManager {
       else raised.push(e.step);
     }
     this.exceptionStops = { raised: sortedUnique(raised), uncaught: sortedUnique(uncaught) };
-    const logs: LogLine[] = [];
+    const logs: LogLines[] = [];
     for (const [source, specs] of this.sourceSpecs) {
       const resolved = specs.map(({ id, spec }) => this.resolveSource(source, id, spec));
       this.resolvedSources.set(source, resolved);
-      for (const r of resolved) appendAll(logs, r.logLines);
+      for (const r of resolved) if (r.logLines) logs.push(r.logLines);
     }
     this.resolvedFunctions = this.functionSpecs.map((f) => this.resolveFunction(f));
-    return sortLogs(logs);
+    return LogLines.merge(logs);
   }
 
   /** True when some breakpoint set so far evaluates expressions (condition, logpoint), i.e. needs values. */
@@ -75,7 +74,7 @@ export class BreakpointManager {
   }
 
   /** Replaces the breakpoints of one source file. New logpoints' output over the whole recording is returned. */
-  setSourceBreakpoints(sourcePath: string, specs: SourceBreakpointSpec[]): { statuses: BreakpointStatus[]; logs: LogLine[] } {
+  setSourceBreakpoints(sourcePath: string, specs: SourceBreakpointSpec[]): { statuses: BreakpointStatus[]; logs: LogLines } {
     const key = normalizePath(sourcePath);
     const old = this.sourceSpecs.get(key) ?? [];
     const oldByLine = new Map(old.map((o) => [o.spec.line, o]));
@@ -87,14 +86,14 @@ export class BreakpointManager {
     if (!this.rec) {
       return {
         statuses: kept.map(({ id, spec }) => ({ id, line: spec.line, verified: false, message: 'Waiting for the recording to finish' })),
-        logs: [],
+        logs: LogLines.EMPTY,
       };
     }
     const resolved = kept.map(({ id, spec }) => this.resolveSource(key, id, spec));
     this.resolvedSources.set(key, resolved);
-    const logs: LogLine[] = [];
-    resolved.forEach((r, i) => { if (kept[i].isNew) appendAll(logs, r.logLines); });
-    return { statuses: resolved.map(statusOf), logs: sortLogs(logs) };
+    const logs: LogLines[] = [];
+    resolved.forEach((r, i) => { if (kept[i].isNew && r.logLines) logs.push(r.logLines); });
+    return { statuses: resolved.map(statusOf), logs: LogLines.merge(logs) };
   }
 
   /** Statuses of every source breakpoint, for `breakpoint changed` events after a recording is attached. */
@@ -217,7 +216,7 @@ export class BreakpointManager {
     const kept: number[] = [];
     let count = 0;
     let firstError: string | undefined;
-    for (const step of hits) {
+    for (const step of hasCondition || hitCondition ? hits : []) {
       if (hasCondition) {
         let pass: boolean;
         try {
@@ -233,10 +232,10 @@ export class BreakpointManager {
       count++;
       if (hitOk(count)) kept.push(step);
     }
-    const stops = Int32Array.from(kept);
+    const stops = hasCondition || hitCondition ? Int32Array.from(kept) : hits; // a plain logpoint logs every hit
     if (logMessage !== undefined) {
       const template = compileLogMessage(logMessage);
-      const logLines = kept.map((step) => ({ step, text: `[step ${step}] ${template(rec, step)}` }));
+      const logLines = LogLines.of(rec, template, stops);
       return { ...base, verified: true, message: firstError, stops: new Int32Array(0), logLines };
     }
     return { ...base, verified: true, message: firstError, stops };
@@ -265,15 +264,6 @@ function statusOf(r: ResolvedBreakpoint): BreakpointStatus {
 
 function sameSpec(a: SourceBreakpointSpec, b: SourceBreakpointSpec): boolean {
   return a.line === b.line && a.condition === b.condition && a.hitCondition === b.hitCondition && a.logMessage === b.logMessage;
-}
-
-/** push(...items) overflows the call stack for large arrays (one argument per hit). */
-function appendAll<T>(into: T[], items: T[] | undefined): void {
-  if (items) for (const item of items) into.push(item);
-}
-
-function sortLogs(logs: LogLine[]): LogLine[] {
-  return logs.sort((a, b) => a.step - b.step);
 }
 
 export function normalizePath(p: string): string {

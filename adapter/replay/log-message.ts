@@ -76,3 +76,59 @@ function displayOfName(rec: Recording, step: number, name: string): string | und
   if (type === undefined || repr === null || repr === undefined || repr.endsWith('\u2026')) return undefined;
   return SELF_DISPLAYED.has(type) ? repr : undefined;
 }
+
+export interface LogLine { step: number; text: string }
+
+/**
+ * Logpoint output over the whole recording, one line per hit in step order (ties in the order the parts were
+ * given), each line rendered when it is read: a logpoint with 300k hits holds 300k steps, not 300k strings.
+ */
+export class LogLines implements Iterable<LogLine> {
+  private constructor(private readonly rec: Recording | undefined, private readonly steps: Int32Array,
+    private readonly source: Int32Array, private readonly templates: LogTemplate[]) {}
+
+  static readonly EMPTY = new LogLines(undefined, new Int32Array(0), new Int32Array(0), []);
+
+  /** One line per step of `steps` (ascending), rendered with `template`. */
+  static of(rec: Recording, template: LogTemplate, steps: Int32Array): LogLines {
+    return new LogLines(rec, steps, new Int32Array(steps.length), [template]);
+  }
+
+  /** All lines of `parts` (of one recording) merged in step order. */
+  static merge(parts: LogLines[]): LogLines {
+    const nonEmpty = parts.filter((p) => p.length > 0);
+    if (nonEmpty.length <= 1) return nonEmpty[0] ?? LogLines.EMPTY;
+    const total = nonEmpty.reduce((n, p) => n + p.length, 0);
+    const steps = new Int32Array(total);
+    const source = new Int32Array(total);
+    const templates: LogTemplate[] = [];
+    const bases = nonEmpty.map((p) => { const base = templates.length; templates.push(...p.templates); return base; });
+    const at = new Int32Array(nonEmpty.length);
+    for (let n = 0; n < total; n++) {
+      let best = -1;
+      for (let k = 0; k < nonEmpty.length; k++) {
+        if (at[k] < nonEmpty[k].length && (best < 0 || nonEmpty[k].steps[at[k]] < nonEmpty[best].steps[at[best]])) best = k;
+      }
+      const part = nonEmpty[best];
+      steps[n] = part.steps[at[best]];
+      source[n] = bases[best] + part.source[at[best]];
+      at[best]++;
+    }
+    return new LogLines(nonEmpty[0].rec, steps, source, templates);
+  }
+
+  get length(): number { return this.steps.length; }
+
+  stepAt(i: number): number { return this.steps[i]; }
+
+  textAt(i: number): string {
+    const step = this.steps[i];
+    return `[step ${step}] ${this.templates[this.source[i]](this.rec!, step)}`;
+  }
+
+  *[Symbol.iterator](): Iterator<LogLine> {
+    for (let i = 0; i < this.steps.length; i++) yield { step: this.steps[i], text: this.textAt(i) };
+  }
+
+  toArray(): LogLine[] { return [...this]; }
+}

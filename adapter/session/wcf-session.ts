@@ -14,7 +14,8 @@ import { LaunchConfig, validateLaunchArguments } from '../recording/launch-confi
 import { findNativeDir } from '../recording/native-root';
 import { checkPython } from '../recording/python-interpreter';
 import { RecorderEnd, RecorderProcess } from '../recording/recorder-process';
-import { BreakpointManager, findFileId, LogLine, uncaughtRaiseStep } from '../replay/breakpoints';
+import { BreakpointManager, findFileId, uncaughtRaiseStep } from '../replay/breakpoints';
+import { LogLines } from '../replay/log-message';
 import { encodeDataId } from '../replay/data-breakpoints';
 import { Direction } from '../replay/direction';
 import { ReplayEngine, StepGranularity } from '../replay/replay-engine';
@@ -290,8 +291,9 @@ export class WaterCodeFlowSession extends DebugSession {
     this.announceStop(this.engine!.initialStop(stopOnEntry));
   }
 
-  private emitLogs(logs: LogLine[]): void {
-    for (const l of logs) this.sendEvent(new OutputEvent(`${l.text}\n`, 'console'));
+  private emitLogs(logs: LogLines): void {
+    // Each line is rendered as it is sent, so a logpoint with many hits never holds all its text at once.
+    for (let i = 0; i < logs.length; i++) this.sendEvent(new OutputEvent(`${logs.textAt(i)}\n`, 'console'));
   }
 
   private announceStop(stop: StopPoint, reasonOverride?: string): void {

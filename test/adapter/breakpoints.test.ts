@@ -56,7 +56,7 @@ test('conditions are evaluated on recorded values; hit counts count from the sta
 test('logpoints print every hit over the whole recording, in time order, with the step', async () => {
   const { bps } = await setup();
   const r = bps.setSourceBreakpoints(P, [{ line: 3, logMessage: 's is {s}, a+b={a + b}, {nope}' }]);
-  assert.deepEqual(r.logs.map((l) => l.text), [`[step ${S.addLine3}] s is 3, a+b=3, <error: name 'nope' is not defined at step ${S.addLine3}>`]);
+  assert.deepEqual(r.logs.toArray().map((l) => l.text), [`[step ${S.addLine3}] s is 3, a+b=3, <error: name 'nope' is not defined at step ${S.addLine3}>`]);
   const again = bps.setSourceBreakpoints(P, [{ line: 3, logMessage: 's is {s}, a+b={a + b}, {nope}' }]);
   assert.equal(again.logs.length, 0, 'an unchanged logpoint does not print again');
 });
