@@ -1,6 +1,6 @@
 // Decodes the column chunks of recording format v2 (docs/recording-format.md "Physical storage") straight into
-// typed arrays and string arrays, checking that a table's chunks are contiguous. Knows column layouts and
-// encodings only: no SQLite, no meaning of the columns. The reference codec is native/watercodeflow/chunk_codec.py.
+// typed arrays (text as byte ranges, values as tag + number), checking that a table's chunks are contiguous.
+// Knows layouts and encodings only: no SQLite, no meaning of the columns. Reference: native/watercodeflow/chunk_codec.py.
 import * as zlib from 'zlib';
 import { pyFloatRepr } from './py-float-repr';
 
@@ -187,7 +187,7 @@ function asBuffer(data: unknown): Buffer {
 
 // ---- varints ---------------------------------------------------------------------------------------
 
-/** Where the last readVarint / readValue call stopped (a module-level cursor: no allocation per value). */
+/** Where the last varint read stopped (a module-level cursor: no allocation per value). */
 let cursor = 0;
 
 /** An unsigned LEB128 varint at `pos` (< 2^53 exactly; more is refused); sets `cursor` past it. */

@@ -126,6 +126,12 @@ async function readAll(db: SqliteFile, path: string, startValueRead: () => void)
     frames.depth[f] = fcol.depth[i]; frames.localsScope[f] = fcol.locals_scope[i]; frames.globalsScope[f] = fcol.globals_scope[i];
     frames.callStep[f] = fcol.call_step[i];
   }
+  for (let i = 0; i < frameCols.rows; i++) {
+    const parent = fcol.parent_id[i];
+    if (parent !== 0 && !(parent > 0 && parent < fc && known[parent])) {
+      throw new RecordingOpenError(`${path} is corrupt: frame ${fcol.frame_id[i]} has unknown parent frame ${parent}.`);
+    }
+  }
 
   // Steps up to the last one whose frame is known; in a closed file every step's frame must be.
   const stepFrameAll = steps.ints.frame_id;

@@ -121,6 +121,12 @@ test('bindings of many scopes (the two-pass grouping) and out-of-order rows', as
   await assert.rejects(loadRecording(await shuffled.write()), /is corrupt: bindings row \d+ \(step \d+\) comes after a row of step \d+; rows must be in step order/);
 });
 
+test('a frame whose parent is not in the file is refused as corrupt', async () => {
+  const b = buildAddProgram();
+  b.rows.frames[1][1] = 99;
+  await assert.rejects(loadRecording(await b.write()), /is corrupt: frame 2 has unknown parent frame 99/);
+});
+
 test('a damaged chunk is refused naming the file, the table and the chunk', async () => {
   const b = buildAddProgram();
   b.tamper = (chunks) => { const c = chunks.find((x) => x.tbl === 'vals' && x.seq === 1)!; c.data = c.data.subarray(0, c.data.length - 3); };
