@@ -7,7 +7,7 @@ import { renderValue } from '../timeline/value-render';
 
 export type LogTemplate = (rec: Recording, step: number) => string;
 
-type Part = { text: string } | { expr: string; name?: string };
+type Part = { text: string } | { expr: string; name?: NameReader };
 
 /** Scalars whose recorded display is exactly what the evaluator would print for them. */
 const SELF_DISPLAYED = new Set(['int', 'float', 'bool', 'NoneType']);
@@ -28,7 +28,7 @@ export function compileLogMessage(message: string): LogTemplate {
   const re = /\{\{|\}\}|\{([^{}]+)\}/g;
   for (let m = re.exec(message); m; m = re.exec(message)) {
     if (m.index > last) parts.push({ text: message.slice(last, m.index) });
-    parts.push(m[0] === '{{' ? { text: '{' } : m[0] === '}}' ? { text: '}' } : { expr: m[1], name: bareName(m[1]) });
+    parts.push(m[0] === '{{' ? { text: '{' } : m[0] === '}}' ? { text: '}' } : { expr: m[1], name: nameReader(m[1]) });
     last = m.index + m[0].length;
   }
   if (last < message.length) parts.push({ text: message.slice(last) });
@@ -37,7 +37,7 @@ export function compileLogMessage(message: string): LogTemplate {
     let out = '';
     for (const p of parts) {
       if ('text' in p) { out += p.text; continue; }
-      const direct = p.name === undefined ? undefined : displayOfName(rec, step, p.name);
+      const direct = p.name === undefined ? undefined : displayOf(rec, step, p.name.valueAt(rec, step));
       if (direct !== undefined) { out += direct; continue; }
       ev ??= new RecordedEvaluator(rec, step, rec.stepFrame[step]);
       try {
@@ -51,24 +51,59 @@ export function compileLogMessage(message: string): LogTemplate {
   };
 }
 
-function bareName(expr: string): string | undefined {
+function nameReader(expr: string): NameReader | undefined {
   try {
     const node = parseExpression(expr);
-    return node.k === 'name' ? node.id : undefined;
+    return node.k === 'name' ? new NameReader(node.id) : undefined;
   } catch {
     return undefined; // the evaluator reports it at each hit
   }
 }
 
-/** What the evaluator would print for name `name` at `step` (locals, then globals); undefined to let it decide. */
-function displayOfName(rec: Recording, step: number, name: string): string | undefined {
-  const nameId = rec.nameId(name);
-  if (nameId === undefined) return undefined;
-  const frame = rec.stepFrame[step];
-  const locals = rec.frames.localsScope[frame];
-  const globals = rec.frames.globalsScope[frame];
-  let valueId = locals > 0 ? rec.bindingAt(locals, nameId, step) ?? 0 : 0;
-  if (!valueId && globals > 0 && globals !== locals) valueId = rec.bindingAt(globals, nameId, step) ?? 0;
+/**
+ * Reads one name's binding the way the evaluator looks it up (locals, then globals), remembering per template
+ * the name's id, the last frame's two histories and the last rows found: hits come in ascending steps.
+ */
+class NameReader {
+  private rec?: Recording;
+  private nameId?: number;
+  private frame = -1;
+  private localsGroup = -1;
+  private globalsGroup = -1;
+  private localsRow = -1;
+  private globalsRow = -1;
+
+  constructor(private readonly name: string) {}
+
+  /** The bound value id (0: unbound or never bound). */
+  valueAt(rec: Recording, step: number): number {
+    if (rec !== this.rec) { this.rec = rec; this.nameId = rec.nameId(this.name); this.frame = -1; }
+    if (this.nameId === undefined) return 0;
+    const b = rec.bindings;
+    const frame = rec.stepFrame[step];
+    if (frame !== this.frame) {
+      this.frame = frame;
+      const locals = rec.frames.localsScope[frame];
+      const globals = rec.frames.globalsScope[frame];
+      this.localsGroup = locals > 0 ? b.group(locals, this.nameId) : -1;
+      this.globalsGroup = globals > 0 && globals !== locals ? b.group(globals, this.nameId) : -1;
+      this.localsRow = this.globalsRow = -1;
+    }
+    if (this.localsGroup >= 0) {
+      this.localsRow = b.rowAt(this.localsGroup, step, this.localsRow);
+      const v = this.localsRow >= 0 ? b.valueOfRow(this.localsRow) : 0;
+      if (v) return v;
+    }
+    if (this.globalsGroup >= 0) {
+      this.globalsRow = b.rowAt(this.globalsGroup, step, this.globalsRow);
+      return this.globalsRow >= 0 ? b.valueOfRow(this.globalsRow) : 0;
+    }
+    return 0;
+  }
+}
+
+/** What the evaluator would print for the value `valueId` at `step`; undefined to let it decide. */
+function displayOf(rec: Recording, step: number, valueId: number): string | undefined {
   if (!valueId) return undefined;
   if (rec.valObject[valueId]) return renderValue(rec, valueId, step);
   const type = rec.valueType(valueId);

@@ -47,8 +47,8 @@ export class BindingIndex {
     return new BindingIndex(none, none, new Int32Array(1), none, none);
   }
 
-  /** The group of (scope, name), or -1. */
-  private group(scopeId: number, nameId: number): number {
+  /** The history of (scope, name) as a group number for rowAt, or -1 when the scope never bound the name. */
+  group(scopeId: number, nameId: number): number {
     if (!(scopeId >= 0 && scopeId + 1 < this.scopeGroups.length)) return -1;
     const lo = this.scopeGroups[scopeId];
     const hi = this.scopeGroups[scopeId + 1];
@@ -70,6 +70,25 @@ export class BindingIndex {
     const i = lastAtOrBefore(this.step, step, lo, this.groupRows[g + 1]);
     return i < lo ? undefined : this.value[i];
   }
+
+  /**
+   * The row of group `g` in force at `step` (its latest row at or before it), or -1. `hint`, a row found for
+   * an earlier step, makes a walk through ascending steps (a logpoint's hits) cost O(1) per step.
+   */
+  rowAt(g: number, step: number, hint = -1): number {
+    const lo = this.groupRows[g];
+    const hi = this.groupRows[g + 1];
+    if (hint >= lo && hint < hi && this.step[hint] <= step) {
+      for (let i = hint, limit = Math.min(hi, hint + 8); i < limit; i++) {
+        if (i + 1 === hi || this.step[i + 1] > step) return i;
+      }
+    }
+    const i = lastAtOrBefore(this.step, step, lo, hi);
+    return i >= lo ? i : -1;
+  }
+
+  /** The value id of row `row` (0: unbound). */
+  valueOfRow(row: number): number { return this.value[row]; }
 
   /** The bound names of a scope at `step`: [nameId, valueId, firstStep], in name order. */
   boundAt(scopeId: number, step: number): Array<[number, number, number]> {

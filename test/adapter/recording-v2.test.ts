@@ -2,6 +2,7 @@
 // along long chains), killed recordings whose tables end at different steps, and corrupt chunk lists.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
+import { formatLogMessage } from '../../adapter/replay/log-message';
 import { loadRecording } from '../../adapter/timeline/load-recording';
 import { Recording } from '../../adapter/timeline/recording';
 import { renderValue } from '../../adapter/timeline/value-render';
@@ -131,4 +132,25 @@ test('a damaged chunk is refused naming the file, the table and the chunk', asyn
   const b = buildAddProgram();
   b.tamper = (chunks) => { const c = chunks.find((x) => x.tbl === 'vals' && x.seq === 1)!; c.data = c.data.subarray(0, c.data.length - 3); };
   await assert.rejects(loadRecording(await b.write()), /rec\.wcf is corrupt: chunk vals#1: /);
+});
+
+test('binding lookups with a row hint (ascending walks) agree with plain lookups, in any order', async () => {
+  const { b, m } = program();
+  for (let i = 0; i < 300; i++) {
+    if (i % 3 !== 1) b.set(m, 'n', b.int(i), 'globals');
+    if (i % 7 === 0) b.set(m, 'n', null, 'globals');
+    b.line(m, 2 + (i % 5));
+  }
+  const rec = await loadRecording(await b.write());
+  const globals = rec.frames.globalsScope[rec.stepFrame[0]];
+  const g = rec.bindings.group(globals, rec.nameId('n')!);
+  assert.ok(g >= 0);
+  let hint = -1;
+  const steps = [...Array.from({ length: 301 }, (_, s) => s), 250, 3, 3, 299, 0, 120, 121, 119];
+  for (const step of steps) {
+    hint = rec.bindings.rowAt(g, step, hint);
+    assert.equal(hint < 0 ? undefined : rec.bindings.valueOfRow(hint), rec.bindingAt(globals, rec.nameId('n')!, step), `step ${step}`);
+  }
+  const viaLogpoint = formatLogMessage(rec, 150, 'n={n}');
+  assert.equal(viaLogpoint, `n=${rec.valueRepr(rec.bindingAt(globals, rec.nameId('n')!, 150)!) ?? ''}`);
 });
