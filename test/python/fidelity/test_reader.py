@@ -9,6 +9,7 @@ import sqlite3
 import sys
 import tempfile
 import unittest
+from unittest import mock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -237,6 +238,14 @@ class ChunkedStorage(TempDirTest):
         self.addCleanup(expanded.close)
         self.assertEqual(expanded.execute("SELECT MAX(step) FROM bindings").fetchone(), (6,))  # not 10, 11
         self.assertEqual(expanded.execute("SELECT frame_id, end_step FROM frames").fetchall(), [(1, None), (2, 9)])
+
+    def test_a_copy_too_big_for_memory_goes_to_a_temporary_file(self) -> None:
+        path = write_alias_recording(self.path("alias.wcf"))
+        with mock.patch("watercodeflow.recording_expand.in_memory_limit", return_value=0):
+            with Recording(path) as recording:
+                self.assertFalse(recording.indexed_in_memory)
+                self.assertEqual([f.function for f in recording.stack_at(8)], ["grow", "<module>"])
+        self.assertEqual(sorted(os.listdir(self.dir)), ["alias.wcf"])
 
     def test_expand_takes_an_open_connection_too(self) -> None:
         path = write_alias_recording(self.path("alias.wcf"))
