@@ -35,6 +35,8 @@ class BackgroundWorker:
     process forks, and plain python would not) and restarted in the parent."""
 
     def __init__(self, recorder, progress, started_monotonic, control_fd=None, on_stop=None):
+        # The recorder may start its own threads so that their events are never recorded (the C core).
+        self._start_thread = getattr(recorder, "start_untraced_thread", _thread.start_new_thread)
         self.recorder = recorder
         self.progress = progress
         self.started = started_monotonic
@@ -55,7 +57,7 @@ class BackgroundWorker:
         self._wake_read, self._wake_write = os.pipe()
         self._exited = _thread.allocate_lock()
         self._exited.acquire()
-        _thread.start_new_thread(self._run, (self._wake_read, self._exited))
+        self._start_thread(self._run, (self._wake_read, self._exited))
         self._thread_count_with_worker = _os_thread_count()
 
     def stop(self):

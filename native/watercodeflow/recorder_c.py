@@ -1,6 +1,7 @@
 # The recorder backed by the C core (native/wcfcore, module watercodeflow._wcfcore): the same interface as
 # recorder.Recorder for the session (record_cli.py), the background worker, watch() and output capture.
 # Owns flush and size policy, notices and the event-source plumbing; the C core owns every event.
+import _thread
 import os
 import sys
 import threading
@@ -10,7 +11,8 @@ from .core_build import load_core
 from .recorder_lifecycle import RecordingLifecycle, tell_user
 
 # The C core buffers encoded columns; it flushes after this many steps (and the background worker commits
-# what is pending every 0.5 s), so a killed run loses at most about that much.
+# what is pending every 0.5 s), so a killed run loses at most about that much. Flushing runs on the program's
+# thread: a writer thread was tried and measured no faster here (GIL hand-offs ate what it saved).
 FLUSH_EVERY_STEPS = 65536
 MIN_FLUSH_STEPS = 256
 # --max-size bounds the file; recording stops when the data reaches this share of it (the last flush overshoots
@@ -109,6 +111,11 @@ class CRecorder(RecordingLifecycle):
     def pending_steps(self):
         return self.core.pending_steps
 
+    def start_untraced_thread(self, function, args):
+        """_thread.start_new_thread for the recorder's own threads: their events are not recorded (under
+        sys.monitoring every thread's are delivered) and never wait for the core lock."""
+        return _thread.start_new_thread(self.core.run_untraced, (function,) + tuple(args))
+
     def _record_path(self, filename):
         if not self.file_filter.is_recorded(filename):
             return None
@@ -168,28 +175,31 @@ class CRecorder(RecordingLifecycle):
     def flush(self):
         """Write what the core buffered and commit (core lock held); stops recording at --max-size."""
         with self.lock:
+            if self.finalized or self.status == "error":
+                return
             try:
-                for table, rows, data in self.core.cut():
-                    self.writer.add_chunk(table, rows, data)
-                self.writer.flush()
+                self._write_pending()
             except Exception as error:
                 self._stop_tracing()
                 self.status = "error"
                 tell_user("watercodeflow: writing the recording failed: %s\n" % (error,))
                 return
-            size = self.writer.size_on_disk()
-            step = self.core.step
+            size, step = self.writer.size_on_disk(), self.core.step
             if self.core.active and size <= self.max_size:
                 bytes_per_step = max(size / (step + 1), 1.0) if step >= 0 else 40.0
                 self.core.flush_every = _flush_interval(self.max_size - size, bytes_per_step)
             if size > self.max_size and self.core.active:
                 self._stop_tracing()
                 self.status = "limit"
-                self._notice_rows.append(
-                    (step, "limit",
-                     "recording stopped at step %d: the file reached %d bytes, over --max-size %d less a margin "
-                     "for the last flush; the program ran on to its end unrecorded"
-                     % (step, size, self.max_size_requested)))
+                self._notice(
+                    "limit",
+                    "recording stopped at step %d: the file reached %d bytes, over --max-size %d less a margin "
+                    "for the last flush; the program ran on to its end unrecorded" % (step, size, self.max_size_requested))
+
+    def _write_pending(self):
+        chunks, plain_rows = self.core.cut(), self.writer.take_plain_rows()
+        if chunks or plain_rows:
+            self.writer.write_batch(chunks, plain_rows)
 
     def _stop_tracing(self):
         try:
@@ -210,8 +220,7 @@ class CRecorder(RecordingLifecycle):
         return self.core.lost_in_current_thread()
 
     def _flush_pending(self):
-        for table, rows, data in self.core.cut():
-            self.writer.add_chunk(table, rows, data)
+        self._write_pending()
 
     def _frame_id_of(self, frame):
         return self.core.frame_id_of(frame)

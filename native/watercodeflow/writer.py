@@ -177,6 +177,41 @@ class RecordingWriter:
         except sqlite3.Error:
             pass  # the caller re-raises the first failure, which says more
 
+    def take_plain_rows(self):
+        """The buffered plain-table rows, moved out; the lists themselves stay (the C core appends to them)."""
+        taken = {}
+        for table, _ in _PLAIN_INSERTS:
+            rows = self.rows[table]
+            if rows:
+                taken[table] = rows[:]
+                del rows[:]
+        return taken
+
+    def write_batch(self, chunks, plain_rows):
+        """Write encoded chunks [(table, row_count, data)] and plain rows {table: rows} in one transaction and
+        commit (the C core's flushes). On a failure nothing of it is written."""
+        if self.closed:
+            return
+        counters = dict(self._chunk_counters)
+        entries = []
+        for table, row_count, data in chunks:
+            seq, first_row = counters[table]
+            entries.append((table, seq, first_row, row_count, data))
+            counters[table] = (seq + 1, first_row + row_count)
+        try:
+            if entries:
+                self.conn.executemany(_CHUNK_INSERT, entries)
+            for table, sql in _PLAIN_INSERTS:
+                rows = plain_rows.get(table)
+                if rows:
+                    self.conn.executemany(sql, rows)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self._roll_back()
+            raise
+        self._chunk_counters = counters
+        self.conn.execute("BEGIN")
+
     def pending_steps(self):
         return len(self.rows["steps"]) + sum(count for table, count, _ in self._queued_chunks if table == "steps")
 

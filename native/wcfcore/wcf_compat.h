@@ -134,6 +134,22 @@ static inline uint64_t wcf_dict_version(PyObject *dict)
 #endif
 }
 
+/* Whether a dict's version tag sees every change of its items. Not for a split dict on 3.13: there an
+ * instance's materialized __dict__ shares the object's inline values, and attribute stores specialized for
+ * them write the values without touching the dict (so no new version). */
+static inline int wcf_dict_version_reliable(PyObject *dict)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return ((PyDictObject *)dict)->ma_values == NULL;
+#else
+    (void)dict;
+    return 1;
+#endif
+}
+
+/* instance __dict__ versions are usable before 3.13 (see wcf_dict_version_reliable) */
+#define WCF_INSTANCE_DICT_VERSIONS (PY_VERSION_HEX < 0x030D0000)
+
 /* Frames left before the interpreter raises RecursionError in this thread; helpers written in Python are
  * not called closer to the limit than this (a RecursionError inside a trace callback is fatal on 3.11). */
 static inline int wcf_recursion_headroom(PyThreadState *tstate)

@@ -184,6 +184,10 @@ typedef struct Core {
     unsigned long owner;
     int lock_depth;
     int64_t last_frame_id; /* frame of the last step */
+    /* the recorder's own threads (flusher, progress worker): their events are never recorded nor waited on
+     * (under sys.monitoring every thread gets events; theirs must not block on the core lock) */
+    PyThreadState *untraced[8];
+    int nuntraced;
     PyObject *on_fork_resume; /* callable or None, run at the next step (set after fork in the parent) */
     PyObject *watch_rows, *name_rows, *type_rows, *thread_rows, *code_rows, *file_rows, *exception_rows,
         *notice_rows;
@@ -272,6 +276,14 @@ const char *wcf_utf8(PyObject *text, Py_ssize_t *len, PyObject **keep);
 /* wcf_trace.c: the event sources */
 int wcf_trace_function(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg);
 PyObject *wcf_monitoring_callbacks(Core *c);
+
+static inline int wcf_untraced_thread(Core *c, PyThreadState *ts)
+{
+    for (int i = 0; i < c->nuntraced; i++)
+        if (c->untraced[i] == ts)
+            return 1;
+    return 0;
+}
 
 /* wcfcore_module.c: the core lock */
 void wcf_lock(Core *c);

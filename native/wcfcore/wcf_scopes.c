@@ -342,7 +342,7 @@ static void bind_entry(Core *c, Scope *s, int i, PyObject *value)
 void wcf_scan_dict(Core *c, Scope *s, PyObject *dict, int force)
 {
     uint64_t version = wcf_dict_version(dict);
-    if (!force && s->fully_scanned && version == s->version) {
+    if (!force && s->fully_scanned && version == s->version && wcf_dict_version_reliable(dict)) {
         for (int i = 0; i < s->nentries; i++)
             if (s->entries[i].obj != NULL && s->entries[i].is_mutable)
                 wcf_value_id(c, s->entries[i].obj, 1);
@@ -381,7 +381,8 @@ static void scan_names(Core *c, Scope *s, PyObject *dict, CodeInfo *ci)
     PyObject *names = ci->names;
     Py_ssize_t n = PyTuple_GET_SIZE(names);
     uint64_t version = wcf_dict_version(dict);
-    if (ci->globals_scope == s && ci->globals_version == version && ci->global_entry != NULL) {
+    if (ci->globals_scope == s && ci->globals_version == version && ci->global_entry != NULL &&
+        wcf_dict_version_reliable(dict)) {
         for (Py_ssize_t k = 0; k < n; k++) {
             int64_t i = ci->global_entry[k];
             if (i >= 0 && s->entries[i].obj != NULL && s->entries[i].is_mutable)

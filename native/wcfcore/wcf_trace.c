@@ -40,7 +40,7 @@ int wcf_trace_function(PyObject *obj, PyFrameObject *frame, int what, PyObject *
         PyEval_SetTrace(NULL, NULL);
         return 0;
     }
-    if (c->paused)
+    if (c->paused || wcf_untraced_thread(c, wcf_tstate()))
         return 0;
     if (what != PyTrace_CALL && what != PyTrace_LINE && what != PyTrace_RETURN && what != PyTrace_EXCEPTION)
         return 0;
@@ -124,6 +124,8 @@ static int code_recorded(Core *c, PyObject *code)
     if (nargs < (nargs_needed) || !c->active || c->paused)                                                              \
         Py_RETURN_NONE;                                                                                    \
     PyThreadState *ts = wcf_tstate();                                                                      \
+    if (wcf_untraced_thread(c, ts))                                                                        \
+        Py_RETURN_NONE;                                                                                    \
     PyObject *saved_type = NULL, *saved_value = NULL, *saved_tb = NULL;                                    \
     int saved = wcf_exception_pending(ts);                                                                 \
     if (saved)                                                                                             \

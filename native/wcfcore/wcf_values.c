@@ -722,11 +722,11 @@ static void refresh(Core *c, Tracked *e, int level)
     if (e->expanded && level > c->sticky_level_limit)
         return; /* keep the last state rather than cut it: it is still right as far as it was read */
     if (kind == K_DICT && e->expanded && e->raw != NULL && PyDict_CheckExact(e->obj) &&
-        wcf_dict_version(e->obj) == e->dict_version) {
+        wcf_dict_version_reliable(e->obj) && wcf_dict_version(e->obj) == e->dict_version) {
         refresh_nested(c, e, level);
         return;
     }
-    if (kind == K_INSTANCE && e->expanded && e->namespace != NULL &&
+    if (kind == K_INSTANCE && WCF_INSTANCE_DICT_VERSIONS && e->expanded && e->namespace != NULL &&
         (e->type->slots == NULL || PyTuple_GET_SIZE(e->type->slots) == 0)) {
         /* an unmodified __dict__ (same dict, same version tag): only nested states can have changed */
         PyObject *dict = PyObject_GenericGetDict(e->obj, NULL);

@@ -320,6 +320,32 @@ static PyObject *core_abandon(Core *c, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/* run_untraced(fn, *args): calls fn in this thread with the thread marked as the recorder's own, from its
+ * first instruction on (this is a C call: no Python event comes before the mark). */
+static PyObject *core_run_untraced(Core *c, PyObject *args)
+{
+    if (PyTuple_GET_SIZE(args) < 1 || !PyCallable_Check(PyTuple_GET_ITEM(args, 0))) {
+        PyErr_SetString(PyExc_TypeError, "run_untraced(callable, *args)");
+        return NULL;
+    }
+    PyThreadState *ts = PyThreadState_Get();
+    int marked = 0;
+    if (c->nuntraced < (int)(sizeof(c->untraced) / sizeof(c->untraced[0]))) {
+        c->untraced[c->nuntraced++] = ts;
+        marked = 1;
+    }
+    PyObject *rest = PyTuple_GetSlice(args, 1, PyTuple_GET_SIZE(args));
+    PyObject *result = rest != NULL ? PyObject_Call(PyTuple_GET_ITEM(args, 0), rest, NULL) : NULL;
+    Py_XDECREF(rest);
+    if (marked)
+        for (int i = 0; i < c->nuntraced; i++)
+            if (c->untraced[i] == ts) {
+                c->untraced[i] = c->untraced[--c->nuntraced];
+                break;
+            }
+    return result;
+}
+
 static PyObject *core_pause(Core *c, PyObject *flag)
 {
     int paused = PyObject_IsTrue(flag);
@@ -408,13 +434,15 @@ static PyMethodDef core_methods[] = {
      "True when the calling thread's trace function is no longer the core's."},
     {"monitoring_callbacks", (PyCFunction)core_monitoring_callbacks, METH_NOARGS,
      "{event name: callback} for sys.monitoring.register_callback."},
-    {"cut", (PyCFunction)core_cut, METH_NOARGS, "The buffered chunked rows as [(table, rows, bytes)]."},
+    {"cut", (PyCFunction)core_cut, METH_NOARGS, "The buffered chunked rows as [(table, rows, chunk blob)]."},
     {"acquire", (PyCFunction)core_acquire, METH_NOARGS, "Take the core lock (reentrant)."},
     {"release", (PyCFunction)core_release, METH_NOARGS, "Release the core lock."},
     {"watch", (PyCFunction)core_watch, METH_VARARGS, "watch(value, name): a watches row at this step."},
     {"frame_id_of", (PyCFunction)core_frame_id_of, METH_O, "The frame_id of a live or suspended frame."},
     {"stop", (PyCFunction)core_stop, METH_NOARGS, "Stop recording (removes the event source)."},
     {"abandon", (PyCFunction)core_abandon, METH_NOARGS, "In a forked child: drop everything buffered."},
+    {"run_untraced", (PyCFunction)core_run_untraced, METH_VARARGS,
+     "run_untraced(fn, *args): run fn in this thread as one of the recorder's own (events ignored)."},
     {"pause", (PyCFunction)core_pause, METH_O, "pause(True): ignore events (around fork) until pause(False)."},
     {"release_objects", (PyCFunction)core_release_objects, METH_NOARGS,
      "Drop every reference the core holds to the program's objects."},
