@@ -33,7 +33,12 @@ export interface ChunkRow { tbl: string; seq: number; first_row: number; row_cou
  * A decoded `v` column, one entry per row: the tag, the number of an int (exact below 2^53) or float, and
  * the text of a text value (or the decimal text of an int beyond 2^53). Displays are made on demand.
  */
-export interface ValueColumn { tag: Uint8Array; num: Float64Array; text: (string | undefined)[] }
+export interface ValueColumn {
+  tag: Uint8Array;
+  num: Float64Array;
+  /** Made on the first text (an all-number column, the common case, has none: nothing for the GC to scan). */
+  text?: (string | undefined)[];
+}
 
 /**
  * A decoded `t` column: where each row's UTF-8 bytes lie in the chunk payloads (kept alive), made into a
@@ -117,7 +122,7 @@ export function decodeTable(table: string, chunks: readonly ChunkRow[], options:
   const values: Record<string, ValueColumn> = {};
   const targets: ColumnTarget[] = columns.map(([name, encoding]) => {
     if (encoding === 't') return (textTargets[name] = { payloads: [], payload: new Int32Array(rows), start: new Int32Array(rows), end: new Int32Array(rows) });
-    if (encoding === 'v') return (values[name] = { tag: new Uint8Array(rows), num: new Float64Array(rows), text: new Array<string | undefined>(rows) });
+    if (encoding === 'v') return (values[name] = { tag: new Uint8Array(rows), num: new Float64Array(rows) });
     return (ints[name] = new Int32Array(rows));
   });
   const nullAs = options.nullAs ?? 0;
@@ -323,7 +328,8 @@ function decodeTexts(data: Buffer, pos: number, end: number, count: number, out:
 }
 
 function decodeValues(data: Buffer, pos: number, end: number, count: number, out: ValueColumn, offset: number): void {
-  const { tag: tags, num, text } = out;
+  const { tag: tags, num } = out;
+  const texts = () => (out.text ??= new Array<string | undefined>(tags.length));
   for (let i = offset, last = offset + count; i < last; i++) {
     if (pos >= end) throw new ChunkError('a value runs past the end of its column');
     const tag = data[pos++];
@@ -335,12 +341,21 @@ function decodeValues(data: Buffer, pos: number, end: number, count: number, out
         const size = readVarint(data, pos, end, 'a text length');
         pos = cursor;
         if (pos + size > end) throw new ChunkError(`a text of ${size} bytes runs past the end of its column`);
-        text[i] = utf8(data, pos, pos + size);
+        texts()[i] = utf8(data, pos, pos + size);
         pos += size;
         break;
       }
       case ValueTag.Int: {
-        // Up to 7 bytes (49 bits) is exact as a double; longer ones may pass 2^53 and become decimal text.
+        // Up to 4 bytes (|value| < 2^27) with integer arithmetic; up to 7 (49 bits) exact as a double; longer
+        // ones may pass 2^53 and become decimal text.
+        if (pos + 4 <= end) {
+          const b0 = data[pos];
+          if (b0 < 0x80) { num[i] = (b0 >>> 1) ^ -(b0 & 1); pos += 1; break; }
+          const b1 = data[pos + 1];
+          if (b1 < 0x80) { const z = (b0 & 0x7f) | (b1 << 7); num[i] = (z >>> 1) ^ -(z & 1); pos += 2; break; }
+          const b2 = data[pos + 2];
+          if (b2 < 0x80) { const z = (b0 & 0x7f) | ((b1 & 0x7f) << 7) | (b2 << 14); num[i] = (z >>> 1) ^ -(z & 1); pos += 3; break; }
+        }
         let small = 0;
         let scale = 1;
         let p = pos;
@@ -355,7 +370,7 @@ function decodeValues(data: Buffer, pos: number, end: number, count: number, out
           num[i] = small % 2 === 0 ? small / 2 : -(small + 1) / 2;
           pos = p;
         } else {
-          text[i] = readInt64Decimal(data, pos, end);
+          texts()[i] = readInt64Decimal(data, pos, end);
           pos = cursor;
         }
         break;
@@ -375,8 +390,8 @@ function decodeValues(data: Buffer, pos: number, end: number, count: number, out
 /** The display text of row `i` of a `v` column (null: NULL). */
 export function valueDisplay(column: ValueColumn, i: number): string | null {
   switch (column.tag[i]) {
-    case ValueTag.Text: return column.text[i] ?? '';
-    case ValueTag.Int: return column.text[i] ?? String(column.num[i]);
+    case ValueTag.Text: return column.text?.[i] ?? '';
+    case ValueTag.Int: return column.text?.[i] ?? String(column.num[i]);
     case ValueTag.Float: return pyFloatRepr(column.num[i]);
     case ValueTag.True: return 'True';
     case ValueTag.False: return 'False';

@@ -5,6 +5,7 @@ import { ObjectTable, ScopeTable, StepValues } from './id-tables';
 import { EMPTY_OBJECT_STATES, ObjectChildren, ObjectStateTable } from './object-children';
 import { StepKind } from './schema';
 import { lastAtOrBefore } from './sorted-search';
+import { buildStepIndexes, buildThreadSteps } from './step-indexes';
 import { ValueTable } from './value-table';
 
 export interface CodeInfo { fileId: number; name: string; qualname: string; firstLine: number }
@@ -43,9 +44,9 @@ export class Recording {
   /** CSR index: steps of frame f are frameSteps[frameStepStart[f] .. frameStepStart[f+1]). */
   readonly frameStepStart: Int32Array;
   readonly frameSteps: Int32Array;
-  readonly threadSteps = new Map<number, Int32Array>();
+  private threadStepLists?: Map<number, Int32Array>;
   /** Line steps per (file, line): lineStepsFlat[lineSlotStart[slot] .. lineSlotStart[slot+1]), slot = base(file) + line. */
-  readonly fileSlotBase = new Map<number, { base: number; maxLine: number }>();
+  readonly fileSlotBase: Map<number, { base: number; maxLine: number }>;
   readonly lineSlotStart: Int32Array;
   readonly lineStepsFlat: Int32Array;
   readonly fileIdsByPath = new Map<string, number>();
@@ -79,80 +80,20 @@ export class Recording {
     readonly notices: NoticeRow[],
   ) {
     this.stepCount = stepKind.length;
-    const frameCount = frames.parent.length;
-    // Three passes over the steps build every index: (1) steps and the highest line per frame, (2) the
-    // frame CSR and the (file, line) slot counts, (3) the line CSR; steps by thread need a fourth only when
-    // there are several threads. Typed arrays only, no allocation per step.
-    const n = this.stepCount;
-    const LINE = StepKind.Line; // a local: the enum object's property would be re-read in every iteration
-    const counts = new Int32Array(frameCount + 1);
-    const frameMaxLine = new Int32Array(frameCount).fill(-1);
-    for (let s = 0; s < n; s++) {
-      const f = stepFrame[s];
-      counts[f + 1]++;
-      if (stepKind[s] === LINE && stepLine[s] > frameMaxLine[f]) frameMaxLine[f] = stepLine[s];
-    }
-    for (let f = 0; f < frameCount; f++) counts[f + 1] += counts[f];
-    const frameStepStart = counts.slice();
-    this.frameStepStart = frameStepStart;
-
-    const frameFile = new Int32Array(frameCount);
-    let maxFile = 0;
-    for (let f = 1; f < frameCount; f++) {
-      frameFile[f] = code.get(frames.code[f])?.fileId ?? 0;
-      if (frameFile[f] > maxFile) maxFile = frameFile[f];
-    }
-    const maxLineOfFile = new Int32Array(maxFile + 1).fill(-1);
-    for (let f = 1; f < frameCount; f++) if (frameMaxLine[f] > maxLineOfFile[frameFile[f]]) maxLineOfFile[frameFile[f]] = frameMaxLine[f];
-    let slots = 0;
-    for (let file = 0; file <= maxFile; file++) {
-      if (maxLineOfFile[file] < 0) continue;
-      this.fileSlotBase.set(file, { base: slots, maxLine: maxLineOfFile[file] });
-      slots += maxLineOfFile[file] + 1;
-    }
-    const slotOfFileBase = new Int32Array(frameCount);
-    for (let f = 1; f < frameCount; f++) slotOfFileBase[f] = this.fileSlotBase.get(frameFile[f])?.base ?? -1;
-
-    const fill = counts; // consumed as the fill cursors
-    const lineCounts = new Int32Array(slots + 1);
-    let lineStepCount = 0;
-    const frameSteps = new Int32Array(n);
-    for (let s = 0; s < n; s++) {
-      const f = stepFrame[s];
-      frameSteps[fill[f]++] = s;
-      if (stepKind[s] === LINE) { lineCounts[slotOfFileBase[f] + stepLine[s] + 1]++; lineStepCount++; }
-    }
-    this.frameSteps = frameSteps;
-    for (let i = 0; i < slots; i++) lineCounts[i + 1] += lineCounts[i];
-    this.lineSlotStart = lineCounts.slice();
-    const lineStepsFlat = new Int32Array(lineStepCount);
-    for (let s = 0; s < n; s++) {
-      if (stepKind[s] !== LINE) continue;
-      lineStepsFlat[lineCounts[slotOfFileBase[stepFrame[s]] + stepLine[s]]++] = s;
-    }
-    this.lineStepsFlat = lineStepsFlat;
-
-    // Steps by thread: per-thread counts come from the per-frame counts (thread ids are small).
-    const frameThread = frames.thread;
-    let maxThread = 0;
-    for (let f = 1; f < frameCount; f++) if (frameThread[f] > maxThread) maxThread = frameThread[f];
-    const perThread = new Int32Array(maxThread + 1);
-    for (let f = 1; f < frameCount; f++) perThread[frameThread[f]] += frameStepStart[f + 1] - frameStepStart[f];
-    const threadLists: Int32Array[] = [];
-    for (let t = 0; t <= maxThread; t++) {
-      if (perThread[t] > 0) this.threadSteps.set(t, (threadLists[t] = new Int32Array(perThread[t])));
-    }
-    if (this.threadSteps.size === 1) {
-      const only = threadLists[this.threadSteps.keys().next().value!];
-      for (let s = 0; s < n; s++) only[s] = s;
-    } else {
-      const threadFill = new Int32Array(maxThread + 1);
-      for (let s = 0; s < n; s++) {
-        const t = frameThread[stepFrame[s]];
-        threadLists[t][threadFill[t]++] = s;
-      }
-    }
+    const frameFile = new Int32Array(frames.parent.length);
+    for (let f = 1; f < frameFile.length; f++) frameFile[f] = code.get(frames.code[f])?.fileId ?? 0;
+    const indexes = buildStepIndexes(stepKind, stepFrame, stepLine, frameFile);
+    this.frameStepStart = indexes.frameStepStart;
+    this.frameSteps = indexes.frameSteps;
+    this.fileSlotBase = indexes.fileSlotBase;
+    this.lineSlotStart = indexes.lineSlotStart;
+    this.lineStepsFlat = indexes.lineStepsFlat;
     for (const [id, p] of files) this.fileIdsByPath.set(p, id);
+  }
+
+  /** Steps of each thread, ascending (built on first use: the first stop does not need it). */
+  get threadSteps(): Map<number, Int32Array> {
+    return (this.threadStepLists ??= buildThreadSteps(this.stepFrame, this.frames.thread, this.frameStepStart));
   }
 
   attachValues(v: RecordingValues): void {

@@ -27,7 +27,7 @@ export class ValueTable {
 
   static empty(): ValueTable {
     const none = new Int32Array(0);
-    return new ValueTable(none, none, { tag: new Uint8Array(0), num: new Float64Array(0), text: [] }, none, []);
+    return new ValueTable(none, none, { tag: new Uint8Array(0), num: new Float64Array(0) }, none, []);
   }
 
   /** The value's type name (`int`, `list`, `mod.Point`), undefined for an unknown id. */

@@ -37,13 +37,14 @@ test('u, s, d, n and t columns decode exactly, across chunks, plain and compress
 test('v values: NULL, text, ints (also past 2^53 and at the int64 limits), floats, True / False / None', () => {
   const reprs: Array<[unknown, string | null]> = [
     [null, null], ['<function f>', '<function f>'], ["'héllo'", "'héllo'"], [{ int: 0n }, '0'], [{ int: -1n }, '-1'],
-    [{ int: 1234567n }, '1234567'], [{ int: 2n ** 53n + 1n }, '9007199254740993'], [{ int: -(2n ** 63n) }, '-9223372036854775808'],
+    [{ int: 100n }, '100'], [{ int: -8192n }, '-8192'], [{ int: 1234567n }, '1234567'], [{ int: -100000000n }, '-100000000'],
+    [{ int: 2n ** 31n }, '2147483648'], [{ int: 2n ** 53n + 1n }, '9007199254740993'], [{ int: -(2n ** 63n) }, '-9223372036854775808'],
     [{ int: 2n ** 63n - 1n }, '9223372036854775807'], [{ int: 2n ** 48n - 1n }, '281474976710655'], [{ float: 0.1 }, '0.1'],
     [{ float: 1e16 }, '1e+16'], [{ float: -0 }, '-0.0'], [{ float: NaN }, 'nan'], [{ float: 3 }, '3.0'], [{ fixed: 'True' }, 'True'],
     [{ fixed: 'False' }, 'False'], [{ fixed: 'None' }, 'None'],
   ];
   const rows = reprs.map(([stored], i) => [i + 1, 1, stored, null]);
-  const t = decodeTable('vals', [chunk('vals', 0, 0, rows.slice(0, 9), true), chunk('vals', 1, 9, rows.slice(9))]);
+  const t = decodeTable('vals', [chunk('vals', 0, 0, rows.slice(0, 12), true), chunk('vals', 1, 12, rows.slice(12))]);
   assert.deepEqual(displays(t, 'repr'), reprs.map(([, shown]) => shown));
   assert.deepEqual([...t.ints.value_id], rows.map((r) => r[0]));
 });
