@@ -75,6 +75,10 @@ export class RecordedEvaluator {
   private fromRecorded(valueId: number): PyValue {
     if (!valueId) return NONE;
     if (!this.rec.valObject[valueId]) {
+      // A binary int or float needs no text: its number is the value (the display is made from it).
+      const type = this.rec.valueType(valueId);
+      const number = type === 'int' || type === 'float' ? this.rec.valueNumber(valueId) : undefined;
+      if (number && number.isInt === (type === 'int')) return number.isInt ? { t: 'int', v: BigInt(number.n) } : { t: 'float', v: number.n };
       const repr = this.rec.valueRepr(valueId);
       const scalar = repr === null || repr === undefined ? undefined : scalarFromRepr(this.rec.valueType(valueId) ?? 'object', repr);
       if (scalar) return scalar;

@@ -105,6 +105,8 @@ export class Recording {
 
   /** A value's type name (`int`, `list`, `mod.Point`); undefined for an unknown value id. */
   valueType(valueId: number): string | undefined { return this.values.type(valueId); }
+  /** The number of a value stored in binary (an int below 2^53, or a float), else undefined. */
+  valueNumber(valueId: number): { isInt: boolean; n: number } | undefined { return this.values.number(valueId); }
   /** A value's stored display (scalars, opaque objects); null for containers/instances; undefined if unknown. */
   valueRepr(valueId: number): string | null | undefined { return this.values.repr(valueId); }
 

@@ -1,7 +1,7 @@
 // The `vals` table in memory: each value id's type, display and object, kept as the decoded columns (typed
 // arrays) and turned into display text only when asked, so a recording with millions of ints creates no
 // string at load. Must not do I/O or render containers (value-render.ts does).
-import { ValueColumn, valueDisplay } from './chunk-decoder';
+import { ValueColumn, valueDisplay, ValueTag } from './chunk-decoder';
 import { IdRows } from './id-tables';
 
 export class ValueTable {
@@ -34,6 +34,16 @@ export class ValueTable {
   type(id: number): string | undefined {
     const row = this.rows.row(id);
     return row < 0 ? undefined : this.typeNames[this.typeIds[row]] ?? 'object';
+  }
+
+  /** The number of a value stored as a binary int (exact: below 2^53) or float, else undefined. */
+  number(id: number): { isInt: boolean; n: number } | undefined {
+    const row = this.rows.row(id);
+    if (row < 0) return undefined;
+    const tag = this.reprs.tag[row];
+    if (tag === ValueTag.Float) return { isInt: false, n: this.reprs.num[row] };
+    if (tag === ValueTag.Int && this.reprs.text?.[row] === undefined) return { isInt: true, n: this.reprs.num[row] };
+    return undefined;
   }
 
   /**
