@@ -6,6 +6,7 @@ import sys
 import threading
 import traceback
 
+from .buffer_hooks import FLUSH_NOW, WATCHING, BufferHooks
 from .recorder_lifecycle import RecordingLifecycle, tell_user  # noqa: F401 (tell_user: re-exported)
 from .values import SCALAR_TYPES, ValueCapture, safe_display, type_name
 from .writer import FLUSH_EVERY_STEPS, now_ns
@@ -124,6 +125,7 @@ class Recorder(RecordingLifecycle):
         self.rows_output = rows["output"]
         self.rows_notices = rows["notices"]
         self.values = ValueCapture(rows, options.max_repr, options.max_items, options.max_depth)
+        self.buffers = self.values.buffers = BufferHooks(rows, options.max_size)
         self.step = -1  # the last step written; the count is step + 1
         self.live = {}  # id(frame) -> FrameRecord, for live and suspended (generator) frames
         self.suspended = {}  # id(frame) -> FrameRecord of a generator/coroutine waiting to resume
@@ -222,8 +224,14 @@ class Recorder(RecordingLifecycle):
         if self.resume_after_fork is not None:
             resume, self.resume_after_fork = self.resume_after_fork, None
             resume()
+        flush_now = False
+        if self.values.buffers_watched:
+            # writes to watched buffers made since the last step belong to this step's state
+            flags = self.buffers.collect(step)
+            self.values.buffers_watched = bool(flags & WATCHING)
+            flush_now = bool(flags & FLUSH_NOW)
         self.rows_steps.append((step, kind, record.frame_id, line if line is not None else 0))
-        if len(self.rows_steps) >= self.flush_every:
+        if flush_now or len(self.rows_steps) >= self.flush_every:
             self.flush()
         return step
 
@@ -531,7 +539,7 @@ class Recorder(RecordingLifecycle):
         return self.tracer is not None and self.tracer.lost_in_current_thread()
 
     def _flush_pending(self):
-        pass  # writer.close() writes the buffered rows
+        self.buffers.close()  # writer.close() then writes the buffered rows
 
     def _frame_id_of(self, frame):
         record = self.live.get(id(frame))
@@ -558,6 +566,8 @@ class Recorder(RecordingLifecycle):
         self.finalized = True
         self.lock = threading.RLock()
         self.writer.abandon()
+        self.buffers.abandon()
+        self.values.buffers_watched = False
         if self.tracer is not None:
             try:
                 self.tracer.uninstall()

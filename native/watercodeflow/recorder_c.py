@@ -7,6 +7,7 @@ import sys
 import threading
 
 from . import core_helpers
+from .buffer_hooks import BufferHooks
 from .core_build import load_core
 from .recorder_lifecycle import RecordingLifecycle, tell_user
 
@@ -88,6 +89,8 @@ class CRecorder(RecordingLifecycle):
             mode_lite=options.mode == "lite", max_repr=options.max_repr, max_items=options.max_items,
             max_depth=options.max_depth, opcode_table=opcodes, yield_from=yield_from)
         self.core.flush_every = _flush_interval(self.max_size, 40.0)
+        self.buffers = BufferHooks(writer.rows, options.max_size)
+        self.core.set_buffer_hooks(self.buffers.track, self.buffers.collect, self.buffers.release)
         self.lock = CoreLock(self.core)
 
     # -- what the session and the worker read --------------------------------------------------------
@@ -220,6 +223,7 @@ class CRecorder(RecordingLifecycle):
         return self.core.lost_in_current_thread()
 
     def _flush_pending(self):
+        self.buffers.close()
         self._write_pending()
 
     def _frame_id_of(self, frame):
@@ -242,6 +246,7 @@ class CRecorder(RecordingLifecycle):
         """In a forked child: stop recording and never touch the parent's file."""
         self.finalized = True
         self.core.abandon()
+        self.buffers.abandon()
         self.writer.abandon()
         if self.tracer_name == "sys.monitoring":
             try:

@@ -48,6 +48,24 @@ _CONTAINER_KINDS = (
 )
 
 
+# Objects whose memory buffer tracking watches (docs/buffer-tracking.md): numpy arrays, bytearray, and the
+# opaque kinds that export a writable buffer (array.array, mmap, memoryview; BufferTracker checks the rest).
+_BUFFER_KINDS = frozenset(("ndarray", "bytearray", "opaque"))
+
+
+def _has_buffer_protocol(cls, cache={}):
+    has = cache.get(cls)
+    if has is None:
+        from .buffer_layout import is_buffer_type  # imported at the first candidate: it loads mmap and array
+
+        try:
+            has = bool(is_buffer_type(cls))
+        except Exception:  # a type whose __mro__ cannot be read is no buffer of ours
+            has = False
+        cache[cls] = has
+    return has
+
+
 class TrackedObject:
     """One object the recording knows: its ids and the last state written for it."""
 
@@ -206,6 +224,10 @@ class ValueCapture:
         self.next_value_id = 1
         self.next_object_id = 1
         self.sweep_threshold = 4096
+        # buffer tracking (buffer_hooks.BufferHooks, set by the recorder): the objects offered to it
+        self.buffers = None
+        self.buffers_watched = False
+        self.buffer_objects = set()
 
     # -- scalars ----------------------------------------------------------------------------------
 
@@ -264,6 +286,9 @@ class ValueCapture:
             )
         self.rows_vals.append((value_id, name, display, object_id))
         self.rows_objects.append((object_id, name, kind, self.step))
+        if self.buffers is not None and kind in _BUFFER_KINDS and _has_buffer_protocol(cls):
+            self.buffers_watched = self.buffers.track(obj, object_id, self.step)
+            self.buffer_objects.add(object_id)
         entry = TrackedObject(obj, object_id, value_id, kind)
         self.tracked[id(obj)] = entry
         return entry
@@ -420,7 +445,10 @@ class ValueCapture:
                 pending.extend(child for child in raw if type(child) not in SCALAR_TYPES)
         dead = [key for key, entry in tracked.items() if not entry.marked]
         for key in dead:
-            del tracked[key]
+            object_id = tracked.pop(key).object_id
+            if object_id in self.buffer_objects:
+                self.buffer_objects.discard(object_id)
+                self.buffers.release(object_id)
         for entry in tracked.values():
             entry.marked = False
         self.sweep_threshold = max(4096, 2 * len(tracked))

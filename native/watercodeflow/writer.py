@@ -139,35 +139,15 @@ class RecordingWriter:
         failure nothing of this flush is written and the rows stay buffered."""
         if self.closed:
             return
-        counters = dict(self._chunk_counters)
-        chunks = []
-        for table, row_count, data in self._queued_chunks:
-            seq, first_row = counters[table]
-            chunks.append((table, seq, first_row, row_count, data))
-            counters[table] = (seq + 1, first_row + row_count)
+        chunks = list(self._queued_chunks)
         for table in CHUNKED_TABLES:
             rows = self.rows[table]
             if rows:
-                seq, first_row = counters[table]
-                data = encode_chunk_smallest(table, self.translate(table, rows))
-                chunks.append((table, seq, first_row, len(rows), data))
-                counters[table] = (seq + 1, first_row + len(rows))
-        try:
-            if chunks:
-                self.conn.executemany(_CHUNK_INSERT, chunks)
-            for table, sql in _PLAIN_INSERTS:
-                rows = self.rows[table]
-                if rows:
-                    self.conn.executemany(sql, rows)
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self._roll_back()
-            raise
-        self._chunk_counters = counters
+                chunks.append((table, len(rows), encode_chunk_smallest(table, self.translate(table, rows))))
+        self.write_batch(chunks, {table: self.rows[table] for table, _ in _PLAIN_INSERTS})
         self._queued_chunks.clear()
         for rows in self.rows.values():
             rows.clear()
-        self.conn.execute("BEGIN")
 
     def _roll_back(self):
         try:

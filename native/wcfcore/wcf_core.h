@@ -134,6 +134,7 @@ typedef struct Tracked {
     int64_t value_id;
     TypeInfo *type;
     uint8_t kind, expanded, has_state, marked;
+    uint8_t buffer; /* offered to buffer tracking: released there when the sweep forgets it */
     int64_t seen_epoch;
     int seen_level;
     PyObject **raw; /* strong: the children last read (dict/instance: key, value, key, value, ...) */
@@ -189,6 +190,10 @@ typedef struct Core {
     PyThreadState *untraced[8];
     int nuntraced;
     PyObject *on_fork_resume; /* callable or None, run at the next step (set after fork in the parent) */
+    /* buffer tracking (watercodeflow/buffer_hooks.py): track(obj, object_id, step) -> watching,
+     * collect(step) -> flags (1 flush now, 2 still watching), release(object_id); NULL: off */
+    PyObject *buffer_track, *buffer_collect, *buffer_release;
+    int buffers_watched;
     PyObject *watch_rows, *name_rows, *type_rows, *thread_rows, *code_rows, *file_rows, *exception_rows,
         *notice_rows;
     PyObject *deque_type;

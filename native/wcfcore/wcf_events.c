@@ -206,6 +206,19 @@ static int64_t new_step(Core *c, int kind, FrameRecord *r, int line)
         Py_XDECREF(result);
         Py_DECREF(resume);
     }
+    if (c->buffers_watched) {
+        /* writes to watched buffers made since the last step belong to this step's state */
+        PyObject *flags = PyObject_CallFunction(c->buffer_collect, "L", (long long)step);
+        long bits = flags != NULL ? PyLong_AsLong(flags) : 2;
+        Py_XDECREF(flags);
+        if (bits < 0 || PyErr_Occurred()) {
+            wcf_internal_error(c, "buffer tracking collect");
+            bits = 2;
+        }
+        c->buffers_watched = (bits & 2) != 0;
+        if (bits & 1)
+            c->steps_since_flush = c->flush_every; /* buffered blobs are big: flush at this step */
+    }
     wcf_row_step(&c->out, kind, r->frame_id, line);
     c->last_frame_id = r->frame_id;
     c->steps_since_flush++;

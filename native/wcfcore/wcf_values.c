@@ -275,6 +275,30 @@ static int64_t scalar_id(Core *c, PyObject *obj, PyTypeObject *t)
 
 static void refresh(Core *c, Tracked *e, int level);
 
+/* numpy arrays, bytearray and the opaque kinds with the buffer protocol (array.array, mmap, memoryview)
+ * go to buffer tracking, which records their element-level writes (docs/buffer-tracking.md) */
+static void offer_buffer(Core *c, Tracked *e, PyObject *obj, TypeInfo *ti)
+{
+    if (c->buffer_track == NULL)
+        return;
+    PyBufferProcs *procs = Py_TYPE(obj)->tp_as_buffer;
+    int candidate = ti->kind == K_NDARRAY || ti->kind == K_BYTEARRAY ||
+                    (ti->kind == K_OPAQUE && procs != NULL && procs->bf_getbuffer != NULL);
+    if (!candidate)
+        return;
+    e->buffer = 1;
+    PyObject *watching = PyObject_CallFunction(c->buffer_track, "OLL", obj, (long long)e->object_id,
+                                               (long long)(c->step < 0 ? 0 : c->step));
+    if (watching == NULL) {
+        wcf_internal_error(c, "buffer tracking");
+        return;
+    }
+    if (PyObject_IsTrue(watching) == 1)
+        c->buffers_watched = 1;
+    Py_DECREF(watching);
+    PyErr_Clear();
+}
+
 static Tracked *track(Core *c, PyObject *obj, TypeInfo *ti)
 {
     Tracked *e = calloc(1, sizeof(Tracked));
@@ -307,6 +331,7 @@ static Tracked *track(Core *c, PyObject *obj, TypeInfo *ti)
     val_text_row(c, e->value_id, ti->type_id, e->object_id, display);
     Py_XDECREF(display);
     wcf_row_object(&c->out, e->object_id, ti->type_id, KIND_NAMES[ti->kind], c->step < 0 ? 0 : c->step);
+    offer_buffer(c, e, obj, ti);
     return e;
 }
 
@@ -975,8 +1000,15 @@ void wcf_maybe_sweep(Core *c)
     }
     for (size_t i = 0; i < ndead; i++)
         wcf_ptrmap_remove(&c->tracked, dead[i]->obj);
-    for (size_t i = 0; i < ndead; i++)
+    for (size_t i = 0; i < ndead; i++) {
+        if (dead[i]->buffer && c->buffer_release != NULL) {
+            PyObject *done = PyObject_CallFunction(c->buffer_release, "L", (long long)dead[i]->object_id);
+            if (done == NULL)
+                wcf_internal_error(c, "buffer tracking release");
+            Py_XDECREF(done);
+        }
         free_tracked(dead[i]);
+    }
     free(dead);
     int64_t grown = 2 * (int64_t)c->tracked.count;
     c->sweep_threshold = grown > 4096 ? grown : 4096;

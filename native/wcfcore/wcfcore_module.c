@@ -170,6 +170,9 @@ static void core_clear_refs(Core *c)
     Py_CLEAR(c->on_flush);
     Py_CLEAR(c->uninstall);
     Py_CLEAR(c->on_fork_resume);
+    Py_CLEAR(c->buffer_track);
+    Py_CLEAR(c->buffer_collect);
+    Py_CLEAR(c->buffer_release);
     Py_CLEAR(c->watch_rows);
     Py_CLEAR(c->name_rows);
     Py_CLEAR(c->type_rows);
@@ -316,6 +319,7 @@ static PyObject *core_abandon(Core *c, PyObject *unused)
     c->busy = 0;
     c->lock_depth = 0;
     c->owner = 0;
+    c->buffers_watched = 0;
     wcf_chunks_clear(&c->out);
     Py_RETURN_NONE;
 }
@@ -344,6 +348,19 @@ static PyObject *core_run_untraced(Core *c, PyObject *args)
                 break;
             }
     return result;
+}
+
+static PyObject *core_set_buffer_hooks(Core *c, PyObject *args)
+{
+    PyObject *track, *collect, *release;
+    if (!PyArg_ParseTuple(args, "OOO", &track, &collect, &release))
+        return NULL;
+    Py_XSETREF(c->buffer_track, track == Py_None ? NULL : Py_NewRef(track));
+    Py_XSETREF(c->buffer_collect, collect == Py_None ? NULL : Py_NewRef(collect));
+    Py_XSETREF(c->buffer_release, release == Py_None ? NULL : Py_NewRef(release));
+    if (c->buffer_collect == NULL)
+        c->buffers_watched = 0;
+    Py_RETURN_NONE;
 }
 
 static PyObject *core_pause(Core *c, PyObject *flag)
@@ -443,6 +460,8 @@ static PyMethodDef core_methods[] = {
     {"abandon", (PyCFunction)core_abandon, METH_NOARGS, "In a forked child: drop everything buffered."},
     {"run_untraced", (PyCFunction)core_run_untraced, METH_VARARGS,
      "run_untraced(fn, *args): run fn in this thread as one of the recorder's own (events ignored)."},
+    {"set_buffer_hooks", (PyCFunction)core_set_buffer_hooks, METH_VARARGS,
+     "set_buffer_hooks(track, collect, release): buffer tracking (None, None, None: off)."},
     {"pause", (PyCFunction)core_pause, METH_O, "pause(True): ignore events (around fork) until pause(False)."},
     {"release_objects", (PyCFunction)core_release_objects, METH_NOARGS,
      "Drop every reference the core holds to the program's objects."},

@@ -13,15 +13,8 @@ from watercodeflow.recording_expand import expand  # importable: buffer_session 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROGRAM = os.path.join(HERE, "programs", "numpy_train_dump.py")
-# The recorder tree under test: the repository's, or a patched copy ($WCF_BUFFERS_NATIVE_DIR) while the
-# wiring patch is not applied yet.
-RECORDER_NATIVE_DIR = os.environ.get("WCF_BUFFERS_NATIVE_DIR") or NATIVE_DIR
+RECORDER_NATIVE_DIR = NATIVE_DIR
 PYTHON = os.environ.get("WCF_TEST_PYTHON") or sys.executable
-
-
-def recorder_calls_buffers():
-    with open(os.path.join(RECORDER_NATIVE_DIR, "watercodeflow", "recorder.py"), encoding="utf-8") as source:
-        return "BufferTracker" in source.read()
 
 
 def marker_line(path, name):
@@ -33,8 +26,6 @@ def marker_line(path, name):
 
 
 @unittest.skipIf(np is None, "numpy is not installed for %s" % sys.executable)
-@unittest.skipUnless(recorder_calls_buffers(), "the recorder does not call watercodeflow.buffers yet (apply the "
-                                               "wiring patch of docs/buffer-tracking.md)")
 class RecordedTrainingTest(unittest.TestCase):
     def test_weights_at_every_epoch(self):
         folder = tempfile.mkdtemp(prefix="wcf-buffers-")
@@ -88,8 +79,6 @@ class RecordedTrainingTest(unittest.TestCase):
 
 
 @unittest.skipIf(np is None, "numpy is not installed for %s" % sys.executable)
-@unittest.skipUnless(recorder_calls_buffers(), "the recorder does not call watercodeflow.buffers yet (apply the "
-                                               "wiring patch of docs/buffer-tracking.md)")
 class StepAttributionTest(unittest.TestCase):
     def test_a_write_is_recorded_at_the_step_after_the_line_that_made_it(self):
         program = os.path.join(HERE, "programs", "writes_in_callees.py")
