@@ -22,7 +22,15 @@ function run(title, cmd, args, opts = {}) {
 }
 
 const extra = process.argv.slice(2);
-run('Recorder: plain vs recorded (issue 2)', python, [path.join('scripts', 'bench.py'), '--python', python, ...extra]);
+// The recorder on CPython 3.11 (settrace) and 3.13 (sys.monitoring) with the C core at full size, numpy_train
+// on Debian's interpreter (its numpy), and the pure-Python twin at reduced size for comparison.
+const benchPy = path.join('scripts', 'bench.py');
+const p313 = '/root/.pyenv/versions/3.13.0/bin/python3';
+run('Recorder: plain vs recorded, C core (issue 2)', python, [benchPy, '--python', python, ...extra]);
+if (fs.existsSync(p313)) run('Recorder: plain vs recorded, C core, CPython 3.13 (issue 2)', python, [benchPy, '--python', p313, '--only', 'compute,tight_loop,recursion,many_locals,threads,io_bound', ...extra]);
+else console.log(`\n== CPython 3.13\nSKIP: ${p313} not found`);
+if (fs.existsSync('/usr/bin/python3')) run('Recorder: numpy_train with buffer tracking, C core (issues 2, 5)', python, [benchPy, '--python', '/usr/bin/python3', '--only', 'numpy_train', ...extra]);
+run('Recorder: plain vs recorded, pure-Python core, reduced sizes (issue 2)', python, [benchPy, '--python', python, '--core', 'python', '--small', '--runs', '1', '--only', 'compute,tight_loop,many_locals', ...extra]);
 const replayBench = path.join(root, 'out', 'test', 'adapter', 'replay-bench.js');
 if (fs.existsSync(replayBench)) {
   // A recording of >= 1M steps (tight_loop with 300k iterations), made once with the real recorder.

@@ -1,7 +1,8 @@
 """Recorder benchmark: plain vs recorded runs of ../shared/bench workloads, same interpreter binary.
 
 Owns the numbers printed by `npm run bench` for issue 2. Measures only; asserts nothing (goals are read by
-people from the table). Usage: python scripts/bench.py [--python BIN] [--runs N] [--full] [--only NAME,...]
+people from the table). Usage: python scripts/bench.py [--python BIN] [--core c|python] [--runs N] [--small]
+[--only NAME,...]
 """
 import argparse
 import json
@@ -17,8 +18,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH_DIR = os.environ.get("WCF_BENCH_DIR") or os.path.join(os.path.dirname(ROOT), "shared", "bench")
 
-# Scaled-down arguments keep a full table under a few minutes with the pure-Python recorder;
-# --full uses each workload's own defaults.
+# Each workload runs at its own default size; --small uses these scaled-down arguments (for the Python core).
 WORKLOADS = [
     ("compute", "compute.py", ["1"]),
     ("tight_loop", "tight_loop.py", ["100000"]),
@@ -79,17 +79,23 @@ def recording_stats(path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--python", default=os.environ.get("WCF_BENCH_PYTHON", "python3"))
+    ap.add_argument("--core", default="c", choices=("c", "python"), help="recorder core (--recorder)")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--full", action="store_true")
+    ap.add_argument("--small", action="store_true", help="scaled-down arguments (for the slow Python core)")
     ap.add_argument("--only", default="")
     args = ap.parse_args()
     python = real_python(args.python)
     only = set(filter(None, args.only.split(",")))
-    env = dict(os.environ)
+    env = dict(os.environ, WATERCODEFLOW_RECORDER=args.core, OPENBLAS_NUM_THREADS="1")
     env["PYTHONPATH"] = os.path.join(ROOT, "native") + os.pathsep + env.get("PYTHONPATH", "")
+    # This environment may set PYTHONDONTWRITEBYTECODE: compile the recorder once, as an installed copy would be.
+    subprocess.run([python, "-m", "compileall", "-q", os.path.join(ROOT, "native", "watercodeflow")],
+                   stdout=subprocess.DEVNULL)
     tmp = tempfile.mkdtemp(prefix="wcf-bench-")
-    print("interpreter: %s (%s)" % (python, subprocess.run([python, "-V"], capture_output=True, text=True).stdout.strip()))
-    print("runs per cell: %d (median); workloads from %s%s" % (args.runs, BENCH_DIR, "" if args.full else " with scaled-down arguments"))
+    version = subprocess.run([python, "-V"], capture_output=True, text=True).stdout.strip()
+    print("interpreter: %s (%s), %s recorder core" % (python, version, args.core))
+    print("runs per cell: %d (median; plain and recorded runs alternate); workloads from %s%s"
+          % (args.runs, BENCH_DIR, " with scaled-down arguments" if args.small else " at their default sizes"))
     header = "%-12s %-8s %8s %9s %10s %11s %9s %9s %8s %12s %s" % (
         "workload", "mode", "ratio", "plain_s", "steps", "rec_bytes", "B/line", "rss_MB", "dropped", "ingest_ev/s", "status")
     print(header)
@@ -104,19 +110,21 @@ def main():
         if name == "numpy_train" and not has_numpy(python):
             print("%-12s SKIP: numpy is not installed for %s" % (name, python))
             continue
-        wl_args = [] if args.full else small_args
-        plain = [timed(python, [path] + wl_args, env) for _ in range(args.runs)]
-        if any(r["rc"] != 0 for r in plain):
-            print("%-12s plain run failed: %s" % (name, plain[0]["err"]))
-            continue
-        plain_s = statistics.median(r["wall"] for r in plain)
+        wl_args = small_args if args.small else []
+        plain = []
         for mode in MODES:
             rec = os.path.join(tmp, "%s-%s.wcf" % (name, mode))
             runs = []
             for _ in range(args.runs):
+                if mode == MODES[0]:
+                    plain.append(timed(python, [path] + wl_args, env))
                 if os.path.exists(rec):
                     os.remove(rec)
                 runs.append(timed(python, ["-m", "watercodeflow", "record", "--mode", mode, "--out", rec, "--", path] + wl_args, env))
+            if any(r["rc"] != 0 for r in plain):
+                print("%-12s plain run failed: %s" % (name, plain[0]["err"]))
+                break
+            plain_s = statistics.median(r["wall"] for r in plain)
             failed = [r for r in runs if r["rc"] != 0]
             if failed:
                 print("%-12s %-8s recorded run failed (exit %d): %s" % (name, mode, failed[0]["rc"], failed[0]["err"].strip().splitlines()[-1:] ))
@@ -126,12 +134,12 @@ def main():
             size = os.path.getsize(rec)
             per_line = (size / st["lines"]) if st["lines"] else float("nan")
             events = st["steps"] + st["changes"]
-            print("%-12s %-8s %7.1fx %9.3f %10d %11d %9.1f %9.1f %8d %12.0f %s" % (
+            print("%-12s %-8s %7.2fx %9.3f %10d %11d %9.1f %9.1f %8d %12.0f %s" % (
                 name, mode, rec_s / plain_s, plain_s, st["steps"], size, per_line,
                 max(r["rss_kb"] for r in runs) / 1024.0, st["dropped"], events / rec_s, st["status"]))
     shutil.rmtree(tmp, ignore_errors=True)
-    print("ratio = median recorded wall / median plain wall; B/line = file bytes / line steps;"
-          " ingest = (steps + value changes) / recorded wall time (file closed and queryable at exit)")
+    print("ratio = median recorded wall / median plain wall (both include interpreter start-up); B/line = file bytes"
+          " / line steps; ingest = (steps + value changes) / recorded wall time (file closed and queryable at exit)")
 
 
 if __name__ == "__main__":
