@@ -1,5 +1,6 @@
 # WaterCodeFlow example: a longer run (a few seconds under the recorder) to watch the recording progress
-# notification; cancel it to stop recording there and debug what was recorded so far. Optional arg: the limit.
+# notification; cancel it to stop recording there and debug what was recorded so far. Optional arg: the limit
+# (the launch configuration passes 300000: ~4 s and ~10M steps with the C recorder core).
 import sys
 
 

@@ -22,6 +22,8 @@ const REQUIRED = [
   'node_modules/bindings/bindings.js',
   'node_modules/file-uri-to-path/index.js',
   'native/watercodeflow/schema.sql',
+  'native/wcfcore/build.py',
+  'native/libwcf/libwcf.so',
   'media/icon.png',
 ];
 
@@ -34,6 +36,9 @@ const ALLOWED = [
   /^bin\//,
   /^dist\/(extension|adapter|adapter-session|webview)\.(js|css)$/,
   /^native\/watercodeflow\/.*\.(py|sql)$/,
+  /^native\/watercodeflow\/_builds\/[^/]+\/_wcfcore\.[^/]+\.so$/,
+  /^native\/wcfcore\/[^/]+\.(c|h|py)$/,
+  /^native\/libwcf\/libwcf\.so$/,
   /^node_modules\/sqlite3\/(package\.json|LICENSE|lib\/[^/]+\.js|build\/Release\/node_sqlite3\.node)$/,
   /^node_modules\/bindings\/(package\.json|bindings\.js|LICENSE\.md)$/,
   /^node_modules\/file-uri-to-path\/(package\.json|index\.js|LICENSE)$/,
@@ -66,6 +71,7 @@ function checkFileList(files) {
   for (const required of REQUIRED) if (!files.includes(required)) problems.push(`missing: ${required}`);
   for (const file of files) if (!ALLOWED.some((re) => re.test(file))) problems.push(`not allowed in the VSIX: ${file}`);
   if (!files.some((f) => /^native\/watercodeflow\/.*\.py$/.test(f))) problems.push('missing: the Python recorder (native/watercodeflow/*.py)');
+  if (!files.some((f) => /^native\/watercodeflow\/_builds\/.*\.so$/.test(f))) problems.push('missing: a build of the C recorder core (run `make -C native/wcfcore`)');
   return problems;
 }
 

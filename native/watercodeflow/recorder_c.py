@@ -28,7 +28,7 @@ def core_unavailable_reason(options):
     if sys.implementation.name != "cpython":
         return "the C core needs CPython, this is %s" % sys.implementation.name
     try:
-        load_core()
+        load_core(tell=tell_user)
     except ImportError as error:
         return str(error)
     return None

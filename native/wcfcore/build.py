@@ -1,6 +1,6 @@
 """Builds the C recorder core, watercodeflow._wcfcore, for the interpreter that runs this script.
 
-Usage: PYTHON native/wcfcore/build.py [--check]   (--check: exit 0 if the built module loads, 1 otherwise)
+Usage: PYTHON native/wcfcore/build.py [--out FILE] [--check]   (--check: exit 0 if the module loads, 1 otherwise)
 The core reads CPython internals, so each interpreter version gets its own build, in
 native/watercodeflow/_builds/<build key>/ (recorder_c.core_build_path names it). Interpreters the core does not
 support (< 3.11, >= 3.14) are skipped with a message, and the recorder uses its pure-Python twin there.
@@ -20,6 +20,8 @@ WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter", "-Wno-missin
 
 
 def target():
+    if "--out" in sys.argv[1:]:
+        return os.path.abspath(sys.argv[sys.argv.index("--out") + 1])
     sys.path.insert(0, os.path.dirname(PACKAGE))
     from watercodeflow.core_build import core_build_path
 
@@ -47,14 +49,23 @@ def build():
     if up_to_date(out):
         print("wcfcore: up to date: %s" % os.path.relpath(out))
         return 0
-    os.makedirs(os.path.dirname(out), exist_ok=True)
     include = sysconfig.get_paths()["include"]
+    if not os.path.exists(os.path.join(include, "internal", "pycore_frame.h")):
+        print("wcfcore: cannot build for Python %s: its C headers (with internal/) are not at %s; install the "
+              "interpreter's development files (Debian: python3-dev)" % (sys.version.split()[0], include),
+              file=sys.stderr)
+        return 3
+    os.makedirs(os.path.dirname(out), exist_ok=True)
     cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
     command = cc.split() + ["-O2", "-g", "-std=gnu11", "-fPIC", "-shared", "-fvisibility=hidden"] + WARNINGS + [
         "-I" + include, "-I" + os.path.join(include, "internal"), "-o", out + ".tmp"]
     command += [os.path.join(HERE, name) for name in SOURCES]
     print("wcfcore: building %s" % os.path.relpath(out))
-    result = subprocess.run(command)
+    try:
+        result = subprocess.run(command)
+    except OSError as error:
+        print("wcfcore: cannot run the C compiler %r: %s (install gcc, or set CC)" % (cc, error), file=sys.stderr)
+        return 4
     if result.returncode != 0:
         return result.returncode
     os.replace(out + ".tmp", out)

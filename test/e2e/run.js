@@ -50,7 +50,7 @@ function copyExamples(stateDir) {
   const text = fs.readFileSync(launchJson, 'utf8');
   const extra = [
     '{ "type": "watercodeflow", "request": "launch", "name": "e2e: missing interpreter", "program": "${workspaceFolder}/basics.py", "python": "/nonexistent/python3" }',
-    '{ "type": "watercodeflow", "request": "launch", "name": "e2e: long recording", "program": "${workspaceFolder}/primes.py", "args": ["40000"] }',
+    '{ "type": "watercodeflow", "request": "launch", "name": "e2e: long recording", "program": "${workspaceFolder}/primes.py", "args": ["300000"] }',
   ];
   const at = text.lastIndexOf(']');
   fs.writeFileSync(launchJson, `${text.slice(0, at).trimEnd()},\n    ${extra.join(',\n    ')}\n  ${text.slice(at)}`);
