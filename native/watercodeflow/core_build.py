@@ -3,7 +3,6 @@
 # native/wcfcore/build.py); for another interpreter one is compiled once into the user's cache, when the
 # sources, a C compiler and the interpreter's headers are there.
 import os
-import subprocess
 import sys
 import sysconfig
 
@@ -70,6 +69,8 @@ def _build_in_cache(tell):
     if os.path.exists(failed):
         with open(failed, encoding="utf-8", errors="replace") as note:
             raise ImportError(note.read().strip())
+    import subprocess
+
     script = os.path.join(SOURCES_DIR, "build.py")
     if not os.path.exists(script):
         raise ImportError("no C core built for Python %s and no sources to build one (%s)"

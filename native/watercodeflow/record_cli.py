@@ -182,13 +182,14 @@ class Session:
         from .launcher import ProgramNotRunnable, prepare_main_module, read_program
         from .output_capture import OutputCapture
         from .recorder import Recorder
-        from .tracer import make_tracer
+        from .tracer import make_tracer, resolve_tracer
 
         options = self.options
         try:
             source = read_program(options.program)
-            tracer = make_tracer(options.tracer)
+            resolve_tracer(options.tracer)
             kind, fallback_reason = choose_recorder(options)
+            tracer = make_tracer(options.tracer) if kind == "python" else None
             writer = RecordingWriter(options.out)
         except (ProgramNotRunnable, RecordingWriterError, ValueError) as error:
             sys.stderr.write("watercodeflow record: error: %s\n" % (error,))
@@ -215,7 +216,7 @@ class Session:
         writer.flush()
         self.progress = ProgressChannel(options.progress_fd)
         self.progress.send({"event": "start", "recording": options.out, "pid": os.getpid(),
-                            "python": "%d.%d.%d" % sys.version_info[:3], "tracer": tracer.name})
+                            "python": "%d.%d.%d" % sys.version_info[:3], "tracer": tracer_name})
         prepare_main_module(options.program, options.args)
         self.output = OutputCapture(recorder.on_output)
         self.output.install()

@@ -4,7 +4,6 @@ import _thread
 import os
 import sys
 import threading
-import traceback
 
 from .buffer_hooks import FLUSH_NOW, WATCHING, BufferHooks
 from .recorder_lifecycle import RecordingLifecycle, tell_user  # noqa: F401 (tell_user: re-exported)
@@ -97,6 +96,8 @@ def safe_exception_message(exc):
 
 def traceback_text(exc, tb):
     """Traceback text built from frames and the safe message (no user __str__)."""
+    import traceback  # imported when the first exception is recorded: it is slow to import
+
     lines = ["Traceback (most recent call last):\n"]
     try:
         lines.extend(traceback.format_list(traceback.extract_tb(tb)))

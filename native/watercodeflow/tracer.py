@@ -26,8 +26,9 @@ def available_tracers():
     return names
 
 
-def make_tracer(choice="auto"):
-    """'auto' picks sys.monitoring on CPython >= 3.12, settrace below."""
+def resolve_tracer(choice="auto"):
+    """The tracer name for a --tracer choice ('auto': sys.monitoring on CPython >= 3.12, settrace below);
+    ValueError saying what is available when the interpreter lacks it."""
     names = available_tracers()
     if choice == "auto":
         choice = names[0]
@@ -36,6 +37,11 @@ def make_tracer(choice="auto"):
             "tracer %r is not available on Python %d.%d (available: %s)"
             % (choice, sys.version_info[0], sys.version_info[1], ", ".join(names))
         )
+    return choice
+
+
+def make_tracer(choice="auto"):
+    choice = resolve_tracer(choice)
     if choice == "monitoring":
         from .tracer_monitoring import MonitoringTracer
 
