@@ -1,7 +1,10 @@
 // The evaluator's value model: Python scalars computed in TypeScript (exact ints as bigint) and references
 // to recorded values, plus Python-style repr of computed results. Must not read recordings itself.
 import { pyFloatRepr } from '../timeline/py-float-repr';
+import { strRepr } from '../timeline/py-text-repr';
 import { unescape } from './tokenizer';
+
+export { strRepr };
 
 export type PyValue =
   | { t: 'int'; v: bigint }
@@ -50,22 +53,6 @@ export function typeNameOf(v: PyValue, recordedType: (valueId: number) => string
     case 'seq': return v.kind;
     case 'recorded': return recordedType(v.valueId);
   }
-}
-
-export function strRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of s) {
-    const code = ch.codePointAt(0)!;
-    if (ch === '\\') out += '\\\\';
-    else if (ch === quote) out += '\\' + quote;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (code < 0x20 || code === 0x7f) out += '\\x' + code.toString(16).padStart(2, '0');
-    else out += ch;
-  }
-  return out + quote;
 }
 
 /** Python repr of a computed value; recorded values are rendered by the caller's renderer. */

@@ -6,6 +6,8 @@ import { ChunkError, ChunkRow, DecodedTable, decodeTable } from './chunk-decoder
 import { ObjectStateTable } from './object-children';
 import { SqliteFile } from './sqlite-file';
 import { BindingIndex } from './binding-index';
+import { BufferHistory } from './buffer-history';
+import { SqliteBufferSource } from './buffer-source';
 import { ObjectTable, ScopeTable, StepValues } from './id-tables';
 import { ValueTable } from './value-table';
 import { checkSchemaVersion, RECORDING_FORMAT_NAME } from './schema';
@@ -54,6 +56,8 @@ export async function loadRecording(path: string, options: LoadOptions = {}): Pr
     await db.close();
     throw corrupt(err);
   }
+  // buffer_writes is read through its own connection when a value first needs it (never at open).
+  rec.attachBuffers(new BufferHistory(new SqliteBufferSource(path), rec.lastStep));
   const values = readValues(db, path, valueChunks!, rec.lastStep).then((v) => rec.attachValues(v), (err) => { throw corrupt(err); })
     .finally(() => db.close());
   if (options.deferValues) {

@@ -10,13 +10,18 @@ export function pyFloatRepr(x: number): string {
   if (x === Infinity) return 'inf';
   if (x === -Infinity) return '-inf';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
-  const sign = x < 0 ? '-' : '';
-  const exp = (x < 0 ? -x : x).toExponential(); // "d.ddde+N" / "de-N"
+  return layoutPyFloat(x < 0 ? '-' : '', (x < 0 ? -x : x).toExponential());
+}
+
+/**
+ * Python's layout of a finite non-zero float given its digits as `d.ddde±N` (Number#toExponential form):
+ * exponent form when the decimal point would sit before -4 or after 16 digits, else positional with '.0'.
+ */
+export function layoutPyFloat(sign: string, exp: string): string {
   const e = exp.indexOf('e');
   const mantissa = exp.slice(0, e);
   const exponent = Number(exp.slice(e + 1));
   const digits = mantissa.length > 1 ? mantissa[0] + mantissa.slice(2) : mantissa;
-  // CPython: exponent form when the decimal point would sit before -4 or after 16 digits.
   if (exponent < -4 || exponent >= 16) {
     const tail = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
     const abs = exponent < 0 ? -exponent : exponent;

@@ -1,6 +1,7 @@
 // The in-memory, read-only model of one recording: tables loaded into typed arrays and maps, plus the
 // point queries "state at step N" (stack, bindings, object states). Must not do I/O or know about DAP.
 import { BindingIndex } from './binding-index';
+import { BufferHistory } from './buffer-history';
 import { ObjectTable, ScopeTable, StepValues } from './id-tables';
 import { EMPTY_OBJECT_STATES, ObjectChildren, ObjectStateTable } from './object-children';
 import { StepKind } from './schema';
@@ -61,6 +62,8 @@ export class Recording {
   bindings = BindingIndex.empty();
   valuesLoaded = false;
   valuesReady: Promise<void> = Promise.resolve();
+  /** Element-level write history of buffers (buffer_writes), loaded when a value first needs it. */
+  buffers: BufferHistory = BufferHistory.none();
 
   constructor(
     readonly path: string,
@@ -102,6 +105,11 @@ export class Recording {
     this.objectStates = v.objectStates; this.objectChildren = new ObjectChildren(v.objectStates);
     this.valuesLoaded = true;
   }
+
+  attachBuffers(buffers: BufferHistory): void { this.buffers = buffers; }
+
+  /** Releases what was opened lazily (the buffer history's connection). */
+  close(): Promise<void> { return this.buffers.close(); }
 
   /** A value's type name (`int`, `list`, `mod.Point`); undefined for an unknown value id. */
   valueType(valueId: number): string | undefined { return this.values.type(valueId); }

@@ -1,6 +1,6 @@
 // Binary searches over sorted typed arrays (or slices of them). Pure functions; no knowledge of recordings.
 
-export type SortedInts = Int32Array | Uint32Array | number[];
+export type SortedInts = Int32Array | Uint32Array | Float64Array | number[];
 
 /** Index of the last element <= value within [lo, hi), or lo - 1 when none. */
 export function lastAtOrBefore(arr: SortedInts, value: number, lo = 0, hi = arr.length): number {

@@ -11,8 +11,9 @@ import { Cell, EncodedValue, encodeChunk } from './chunk-encoder';
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const SCHEMA_SQL = path.join(ROOT, 'native', 'watercodeflow', 'schema.sql');
 
-type Sql = string | number | null;
-const q = (v: Sql): string => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`);
+type Sql = string | number | null | Buffer;
+const q = (v: Sql): string => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : Buffer.isBuffer(v) ? `X'${v.toString('hex')}'`
+  : `'${v.replace(/'/g, "''")}'`);
 
 export interface Val { valueId: number; objectId?: number }
 /** One row of the `chunks` table as the builder will write it (tests may damage them through `tamper`). */
@@ -28,6 +29,8 @@ export class RecordingBuilder {
   meta: Record<string, string> = {
     schema_version: '2', format: 'watercodeflow-recording', status: 'complete', recorder: 'python', mode: 'balanced',
   };
+  /** buffer_writes rows (a plain table with blobs), in insertion (rowid) order. */
+  readonly bufferRows: Sql[][] = [];
   /** Rows per chunk of every chunked table. */
   chunkRows = 5;
   /** Which chunks are zlib-compressed. */
@@ -145,6 +148,35 @@ export class RecordingBuilder {
   mutateDelta(v: Val, changes: Array<[number, string | number, Val]>, length: number, cut = 0, atStep = this.step): void {
     this.add('object_states', [v.objectId!, atStep, length, cut, 1, JSON.stringify(changes.map(([p, k, c]) => [p, k, c.valueId]))]);
   }
+  /**
+   * An ndarray as the recorder captures it: display `array(shape=…, dtype=…)`, a state with the elements as
+   * children when given (small arrays), else `cut = size` and no children.
+   */
+  ndarray(display: string, size: number, elements?: Val[], type = 'numpy.ndarray'): Val {
+    const objectId = this.id('objects');
+    this.add('objects', [objectId, this.typeId(type), 'ndarray', this.step]);
+    const valueId = this.id('vals');
+    this.add('vals', [valueId, this.typeId(type), display, objectId]);
+    const children = (elements ?? []).map((e, i): [number, Val] => [i, e]);
+    this.mutate({ valueId, objectId }, children, elements ? 0 : size, size);
+    return { valueId, objectId };
+  }
+  /** A buffer_writes row (docs/recording-format.md "Buffer writes"); `step` defaults to the next step. */
+  bufferRow(objectId: number, kind: string, after: Buffer | string | null, offset = 0, length = after === null ? 0 : after.length,
+    before: Buffer | null = null, step = this.step): void {
+    this.bufferRows.push([step, objectId, offset, length, before, after, kind]);
+  }
+  /** A layout row for `objectId` in region `layout.region` (the rest as the tracker writes it). */
+  bufferLayout(objectId: number, layout: { region: number; shape: number[]; strides: number[]; itemsize: number; dtype?: string | null;
+    format?: string | null; type?: string; offset?: number; tier?: string; snapshots?: string; regionBytes?: number; descr?: unknown }, step = this.step): void {
+    const nbytes = layout.shape.reduce((a, b) => a * b, 1) * layout.itemsize;
+    const json = JSON.stringify({
+      region: layout.region, type: layout.type ?? 'numpy.ndarray', dtype: layout.dtype ?? null, descr: layout.descr ?? null,
+      format: layout.format ?? null, shape: layout.shape, strides: layout.strides, itemsize: layout.itemsize,
+      regionBytes: layout.regionBytes ?? nbytes, tier: layout.tier ?? 'full', snapshots: layout.snapshots ?? 'always',
+    });
+    this.bufferRow(objectId, 'layout', json, layout.offset ?? 0, nbytes, null, step);
+  }
   output(stream: string, text: string): void { this.add('output', [Math.max(0, this.step - 1), stream, text]); }
 
   /** The `chunks` rows of every chunked table. */
@@ -172,6 +204,7 @@ export class RecordingBuilder {
       if (table in CHUNKED_TABLES) continue;
       for (const r of rows) parts.push(`INSERT INTO ${table} VALUES (${(r as Sql[]).map(q).join(', ')});`);
     }
+    for (const r of this.bufferRows) parts.push(`INSERT INTO buffer_writes VALUES (${r.map(q).join(', ')});`);
     const chunks = this.chunks();
     this.tamper?.(chunks);
     for (const c of chunks) {
