@@ -75,8 +75,11 @@ typedef struct {
     int ls_nalways;
 } CodeInfo;
 
+struct Tracked;
+
 typedef struct {
     PyObject *obj; /* strong; NULL: unbound */
+    struct Tracked *entry; /* obj's tracked entry, NULL for scalars (bound values are sweep roots: it stays) */
     int64_t value_id; /* 0 with obj set: a name the recording leaves out (__builtins__) */
     uint8_t is_mutable; /* a tracked container or instance: its state may change in place */
     int64_t seen;       /* dict scopes: the scan that last saw the name */
@@ -140,6 +143,8 @@ typedef struct Tracked {
     PyObject **raw; /* strong: the children last read (dict/instance: key, value, key, value, ...) */
     int nraw;
     int64_t *child_ids;   /* value ids of the recorded children */
+    struct Tracked **child_entries; /* their entries (NULL for scalars): valid while this entry is, since the
+                                     * sweep keeps what a kept entry's children reach */
     PyObject **child_keys; /* strong str displays (dict/instance keys); NULL entries for sequences */
     int nchildren;
     int cap_raw, cap_children; /* allocated sizes of raw and child_ids/child_keys */
@@ -231,6 +236,7 @@ typedef struct Core {
     PyObject **scratch_raw;
     int64_t *scratch_ids;
     PyObject **scratch_keys;
+    struct Tracked **scratch_entries;
     int scratch_levels;
     int internal_errors;  /* notices written for internal errors (bounded) */
     /* free lists: a call allocates a frame record and a slot scope, a return frees them */
@@ -269,6 +275,10 @@ void wcf_scopes_free_lists(Core *c);
 
 /* wcf_values.c */
 int64_t wcf_value_id(Core *c, PyObject *obj, int level);
+/* the same, also giving the object's entry (NULL for scalars and untracked values) */
+int64_t wcf_value_entry(Core *c, PyObject *obj, int level, struct Tracked **entry);
+/* re-reads a tracked object's state if this step has not (wcf_value_id without the lookup) */
+int64_t wcf_refresh_entry(Core *c, struct Tracked *e, int level);
 TypeInfo *wcf_type_info(Core *c, PyTypeObject *type);
 void wcf_maybe_sweep(Core *c);
 void wcf_values_free(Core *c);

@@ -92,11 +92,8 @@ void wcf_scope_unref(Core *c, Scope *s)
 
 /* A value whose recorded state can change without a rebinding: a container or an instance (a tuple or
  * frozenset only when it holds objects that can themselves change). */
-static int is_mutable_value(Core *c, PyObject *obj)
+static int is_mutable_entry(Tracked *e)
 {
-    if (wcf_is_scalar(c, Py_TYPE(obj)))
-        return 0;
-    Tracked *e = wcf_ptrmap_get(&c->tracked, obj);
     if (e == NULL || e->kind == K_OPAQUE || e->kind == K_UNKNOWN)
         return 0;
     if (e->kind == K_TUPLE || e->kind == K_FROZENSET)
@@ -112,6 +109,7 @@ static void bind(Core *c, Scope *s, Binding *b, int64_t name_id, PyObject *obj)
             if (b->value_id != 0)
                 wcf_row_binding(&c->out, c->step, s->scope_id, name_id, -1);
             Py_CLEAR(b->obj);
+            b->entry = NULL;
             b->value_id = 0;
             b->is_mutable = 0;
         }
@@ -119,15 +117,17 @@ static void bind(Core *c, Scope *s, Binding *b, int64_t name_id, PyObject *obj)
     }
     if (b->obj == obj) {
         if (b->is_mutable)
-            wcf_value_id(c, obj, 1); /* a container or instance: its state may have changed in place */
+            wcf_refresh_entry(c, b->entry, 1); /* a container or instance: its state may have changed in place */
         return;
     }
-    int64_t id = wcf_value_id(c, obj, 1);
+    Tracked *entry;
+    int64_t id = wcf_value_entry(c, obj, 1, &entry);
     if (b->obj == NULL || b->value_id != id)
         wcf_row_binding(&c->out, c->step, s->scope_id, name_id, id);
     Py_XSETREF(b->obj, Py_NewRef(obj));
+    b->entry = entry;
     b->value_id = id;
-    b->is_mutable = (uint8_t)is_mutable_value(c, obj);
+    b->is_mutable = (uint8_t)is_mutable_entry(entry);
 }
 
 static int64_t slot_name_id(Core *c, CodeInfo *ci, int slot)
@@ -171,7 +171,7 @@ static void scan_slot(Core *c, Scope *s, _PyInterpreterFrame *f, PyCodeObject *c
     Binding *b = &s->slots[i];
     if (value == b->obj) {
         if (value != NULL && b->is_mutable)
-            wcf_value_id(c, value, 1);
+            wcf_refresh_entry(c, b->entry, 1);
         return;
     }
     int was_mutable = b->is_mutable;
@@ -267,8 +267,8 @@ void wcf_scan_fast(Core *c, Scope *s, PyFrameObject *frame, int prev_line)
     /* containers and instances may have changed in place (a callee, another thread, C code) */
     for (int j = 0; j < s->nmutable; j++) {
         Binding *b = &s->slots[s->mutable_slots[j]];
-        if (b->obj != NULL)
-            wcf_value_id(c, b->obj, 1);
+        if (b->obj != NULL && b->entry != NULL)
+            wcf_refresh_entry(c, b->entry, 1);
     }
 }
 
@@ -345,7 +345,7 @@ void wcf_scan_dict(Core *c, Scope *s, PyObject *dict, int force)
     if (!force && s->fully_scanned && version == s->version && wcf_dict_version_reliable(dict)) {
         for (int i = 0; i < s->nentries; i++)
             if (s->entries[i].obj != NULL && s->entries[i].is_mutable)
-                wcf_value_id(c, s->entries[i].obj, 1);
+                wcf_refresh_entry(c, s->entries[i].entry, 1);
         return;
     }
     int64_t mark = ++s->scan_mark;
@@ -386,7 +386,7 @@ static void scan_names(Core *c, Scope *s, PyObject *dict, CodeInfo *ci)
         for (Py_ssize_t k = 0; k < n; k++) {
             int64_t i = ci->global_entry[k];
             if (i >= 0 && s->entries[i].obj != NULL && s->entries[i].is_mutable)
-                wcf_value_id(c, s->entries[i].obj, 1);
+                wcf_refresh_entry(c, s->entries[i].entry, 1);
         }
         return;
     }

@@ -348,8 +348,19 @@ static int64_t numpy_scalar_id(Core *c, PyObject *obj, TypeInfo *ti)
     return id;
 }
 
-int64_t wcf_value_id(Core *c, PyObject *obj, int level)
+int64_t wcf_refresh_entry(Core *c, Tracked *e, int level)
 {
+    if (e->seen_epoch == c->epoch && (level >= e->seen_level || e->expanded))
+        return e->value_id;
+    e->seen_epoch = c->epoch;
+    e->seen_level = level;
+    refresh(c, e, level);
+    return e->value_id;
+}
+
+int64_t wcf_value_entry(Core *c, PyObject *obj, int level, Tracked **entry)
+{
+    *entry = NULL;
     PyTypeObject *t = Py_TYPE(obj);
     if (wcf_is_scalar(c, t))
         return scalar_id(c, obj, t);
@@ -363,13 +374,15 @@ int64_t wcf_value_id(Core *c, PyObject *obj, int level)
         e = track(c, obj, ti);
         if (e == NULL)
             return 0;
-    } else if (e->seen_epoch == c->epoch && (level >= e->seen_level || e->expanded)) {
-        return e->value_id;
     }
-    e->seen_epoch = c->epoch;
-    e->seen_level = level;
-    refresh(c, e, level);
-    return e->value_id;
+    *entry = e;
+    return wcf_refresh_entry(c, e, level);
+}
+
+int64_t wcf_value_id(Core *c, PyObject *obj, int level)
+{
+    Tracked *entry;
+    return wcf_value_entry(c, obj, level, &entry);
 }
 
 /* -- object states ------------------------------------------------------------------------------------- */
@@ -477,9 +490,11 @@ static void clear_children(Tracked *e)
     free(e->raw);
     free(e->child_ids);
     free(e->child_keys);
+    free(e->child_entries);
     e->raw = NULL;
     e->child_ids = NULL;
     e->child_keys = NULL;
+    e->child_entries = NULL;
     e->cap_raw = e->cap_children = 0;
 }
 
@@ -722,14 +737,11 @@ static int same_raw(Tracked *e, PyObject **raw, int n)
 /* the fast path: children objects unchanged; only nested states can have changed */
 static void refresh_nested(Core *c, Tracked *e, int level)
 {
-    if (e->scalar_children)
+    if (e->scalar_children || e->child_entries == NULL)
         return;
-    int step = keyed(e->kind) ? 2 : 1;
-    for (int i = step - 1; i < e->nraw; i += step) {
-        PyObject *child = e->raw[i];
-        if (!wcf_is_scalar(c, Py_TYPE(child)))
-            wcf_value_id(c, child, level + 1);
-    }
+    for (int p = 0; p < e->nchildren; p++)
+        if (e->child_entries[p] != NULL)
+            wcf_refresh_entry(c, e->child_entries[p], level + 1);
 }
 
 static void refresh(Core *c, Tracked *e, int level)
@@ -825,6 +837,7 @@ static void refresh(Core *c, Tracked *e, int level)
     }
     int count = n / step;
     int64_t *ids = c->scratch_ids + (size_t)slot_level * (size_t)(c->max_items + 1);
+    Tracked **entries = c->scratch_entries + (size_t)slot_level * (size_t)(c->max_items + 1);
     PyObject **keys = keyed(kind) ? c->scratch_keys + (size_t)slot_level * (size_t)(c->max_items + 1) : NULL;
     int old_count = e->raw != NULL ? e->nraw / step : 0;
     int scalars_only = 1;
@@ -832,10 +845,16 @@ static void refresh(Core *c, Tracked *e, int level)
         PyObject *child = raw[p * step + step - 1];
         int scalar = wcf_is_scalar(c, Py_TYPE(child));
         scalars_only &= scalar;
-        if (p < old_count && e->raw[p * step + step - 1] == child && scalar && p < e->nchildren)
+        entries[p] = NULL;
+        int same = p < old_count && p < e->nchildren && e->raw[p * step + step - 1] == child;
+        if (same && scalar) {
             ids[p] = e->child_ids[p];
-        else
-            ids[p] = wcf_value_id(c, child, level + 1);
+        } else if (same && e->child_entries[p] != NULL) {
+            entries[p] = e->child_entries[p];
+            ids[p] = wcf_refresh_entry(c, entries[p], level + 1);
+        } else {
+            ids[p] = wcf_value_entry(c, child, level + 1, &entries[p]);
+        }
         if (keys != NULL) {
             PyObject *key = raw[p * step];
             if (p < old_count && e->raw[p * step] == key && e->child_keys != NULL && p < e->nchildren &&
@@ -874,14 +893,17 @@ static void refresh(Core *c, Tracked *e, int level)
         free(e->raw);
         free(e->child_ids);
         free(e->child_keys);
+        free(e->child_entries);
         int cap_raw = n > 4 ? n : 4, cap_children = count > 4 ? count : 4;
         e->raw = malloc(sizeof(PyObject *) * (size_t)cap_raw);
         e->child_ids = malloc(sizeof(int64_t) * (size_t)cap_children);
+        e->child_entries = malloc(sizeof(Tracked *) * (size_t)cap_children);
         e->child_keys = keys != NULL ? malloc(sizeof(PyObject *) * (size_t)cap_children) : NULL;
         e->cap_raw = cap_raw;
         e->cap_children = cap_children;
     }
-    if (e->raw == NULL || e->child_ids == NULL || (keys != NULL && e->child_keys == NULL)) {
+    if (e->raw == NULL || e->child_ids == NULL || e->child_entries == NULL ||
+        (keys != NULL && e->child_keys == NULL)) {
         for (int i = 0; i < n; i++)
             Py_DECREF(raw[i]);
         if (keys != NULL)
@@ -890,15 +912,20 @@ static void refresh(Core *c, Tracked *e, int level)
         free(e->raw);
         free(e->child_ids);
         free(e->child_keys);
+        free(e->child_entries);
         e->raw = NULL;
         e->child_ids = NULL;
         e->child_keys = NULL;
+        e->child_entries = NULL;
         e->cap_raw = e->cap_children = 0;
         e->has_state = 0; /* the next read writes a full state again */
         return;
     }
     memcpy(e->raw, raw, sizeof(PyObject *) * (size_t)n);
     memcpy(e->child_ids, ids, sizeof(int64_t) * (size_t)count);
+    /* a reused scalar id has no entry; a non-scalar child reused by identity keeps its old entry */
+    for (int p = 0; p < count; p++)
+        e->child_entries[p] = entries[p];
     if (keys != NULL)
         memcpy(e->child_keys, keys, sizeof(PyObject *) * (size_t)count);
     e->nraw = n;

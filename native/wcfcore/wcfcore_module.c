@@ -136,7 +136,8 @@ static int core_init(Core *c, PyObject *args, PyObject *kwargs)
     c->scratch_raw = calloc(levels * (size_t)(2 * max_items + 2), sizeof(PyObject *));
     c->scratch_ids = calloc(levels * (size_t)(max_items + 1), sizeof(int64_t));
     c->scratch_keys = calloc(levels * (size_t)(max_items + 1), sizeof(PyObject *));
-    if (c->scratch_raw == NULL || c->scratch_ids == NULL || c->scratch_keys == NULL) {
+    c->scratch_entries = calloc(levels * (size_t)(max_items + 1), sizeof(Tracked *));
+    if (c->scratch_raw == NULL || c->scratch_ids == NULL || c->scratch_keys == NULL || c->scratch_entries == NULL) {
         PyErr_NoMemory();
         return -1;
     }
@@ -198,6 +199,7 @@ static void core_dealloc(Core *c)
     free(c->scratch_raw);
     free(c->scratch_ids);
     free(c->scratch_keys);
+    free(c->scratch_entries);
     Py_TYPE(c)->tp_free((PyObject *)c);
 }
 
