@@ -1,8 +1,12 @@
 // Evaluates parsed expressions against the recorded state of one frame at one step (names, attributes,
-// items, slices, len/abs/min/max, arithmetic, comparisons, and/or/not). Never runs program code: anything
-// that would (calls, properties, assignment) is refused with "cannot run code in a recording: …".
+// items, slices, len/abs/min/max, arithmetic, comparisons, and/or/not; recorded arrays through
+// buffer-values.ts). Never runs program code: anything that would (calls, properties, assignment) is refused
+// with "cannot run code in a recording: …".
 import { Recording } from '../timeline/recording';
 import { renderValue, shortTypeName } from '../timeline/value-render';
+import {
+  asBuffer, bufferAttribute, bufferItems, bufferLength, bufferText, bufferTruthy, BufferValue, indexBuffer, indexParts,
+} from './buffer-values';
 import { cannotRunCode, EvaluationError } from './errors';
 import { Node, parseExpression } from './parser';
 import { NONE, PyValue, reprOf, scalarFromRepr, typeNameOf } from './py-values';
@@ -14,6 +18,8 @@ export interface EvaluationResult {
   type: string;
   /** The recorded value id when the result is a recorded value (so the UI can expand it). */
   valueId?: number;
+  /** The buffer view when the result is a recorded array or a view of one (a[2:5], a[1]). */
+  buffer?: BufferValue;
 }
 
 const BUILTINS = new Set(['len', 'abs', 'min', 'max', 'bool']);
@@ -39,7 +45,23 @@ export class RecordedEvaluator {
       repr: this.repr(value),
       type: typeNameOf(value, (id) => this.rec.valueType(id) ?? 'object'),
       valueId: value.t === 'recorded' ? value.valueId : undefined,
+      buffer: value.t === 'buffer' ? value : this.bufferOf(value),
     };
+  }
+
+  /**
+   * What a data breakpoint on `expression` watches when it names part of a recorded buffer (`a`, `a[3]`,
+   * `a[1, 2]`, `a[2:5]`): the buffer and the view of it; undefined for anything else.
+   */
+  bufferLocation(expression: string): BufferValue | undefined {
+    const node = parseExpression(expression);
+    if (node.k === 'index') {
+      const buffer = this.bufferOf(this.eval(node.obj));
+      if (!buffer) return undefined;
+      const located = indexBuffer(this.rec, buffer, this.subscriptParts(node.index), this.step, true);
+      return located.t === 'buffer' ? located : undefined;
+    }
+    return this.bufferOf(this.eval(node));
   }
 
   /** Names visible at this step (locals first, then globals), for completions. */
@@ -59,7 +81,11 @@ export class RecordedEvaluator {
       case 'none': return false;
       case 'str': return v.v.length > 0;
       case 'seq': return v.items.length > 0;
+      case 'buffer': return bufferTruthy(this.rec, v, this.step);
+      case 'shown': return true;
       case 'recorded': {
+        const buffer = this.bufferOf(v);
+        if (buffer) return bufferTruthy(this.rec, buffer, this.step);
         const state = this.stateOf(v.valueId);
         const kind = this.kindOf(v.valueId);
         if (state && kind !== 'instance' && kind !== 'opaque') return state.length > 0;
@@ -68,7 +94,24 @@ export class RecordedEvaluator {
     }
   }
 
-  repr(v: PyValue): string { return reprOf(v, (id) => renderValue(this.rec, id, this.step)); }
+  repr(v: PyValue): string {
+    return reprOf(v, (id) => renderValue(this.rec, id, this.step), (b) => bufferText(this.rec, b, this.step));
+  }
+
+  /** A recorded buffer value, or undefined for anything else (and for buffers without buffer rows). */
+  private bufferOf(v: PyValue): BufferValue | undefined {
+    if (v.t === 'buffer') return v;
+    return v.t === 'recorded' ? asBuffer(this.rec, v.valueId, this.step) : undefined;
+  }
+
+  /** The parts of `a[...]`: one item, or the items of `a[i, j:k]`. */
+  private subscriptParts(index: Node) {
+    const items = index.k === 'seq' && index.kind === 'tuple' ? index.items : [index];
+    const values = items.map((item) => (item.k === 'slice'
+      ? { slice: [item.lower && this.eval(item.lower), item.upper && this.eval(item.upper), item.step && this.eval(item.step)] as [PyValue | undefined, PyValue | undefined, PyValue | undefined] }
+      : this.eval(item)));
+    return indexParts(values, (v, what) => this.asInt(v, what));
+  }
 
   private scopeIds(): number[] { return this.scopes; }
 
@@ -104,9 +147,13 @@ export class RecordedEvaluator {
       case 'const': return this.constant(node);
       case 'name': return this.lookup(node.id);
       case 'attr': return this.attribute(this.eval(node.obj), node.attr);
-      case 'index':
-        if (node.index.k === 'slice') return this.slice(this.eval(node.obj), node.index);
-        return this.item(this.eval(node.obj), this.eval(node.index));
+      case 'index': {
+        const obj = this.eval(node.obj);
+        const buffer = this.bufferOf(obj);
+        if (buffer) return indexBuffer(this.rec, buffer, this.subscriptParts(node.index), this.step);
+        if (node.index.k === 'slice') return this.slice(obj, node.index);
+        return this.item(obj, this.eval(node.index));
+      }
       case 'slice': throw new EvaluationError('a slice is only valid inside [ ]');
       case 'call': return this.call(node);
       case 'unary': return this.unary(node.op, this.eval(node.operand));
@@ -159,6 +206,12 @@ export class RecordedEvaluator {
   }
 
   private attribute(obj: PyValue, attr: string): PyValue {
+    const buffer = this.bufferOf(obj);
+    if (buffer) {
+      const found = bufferAttribute(this.rec, buffer, attr, this.step);
+      if (found) return found;
+      throw cannotRunCode(`'${attr}' of a ${buffer.type} would run code; recorded arrays offer shape, dtype, ndim, size, itemsize, nbytes, strides and T`);
+    }
     if (obj.t === 'recorded') {
       const kind = this.kindOf(obj.valueId);
       const state = this.stateOf(obj.valueId);
@@ -178,6 +231,8 @@ export class RecordedEvaluator {
   private itemsOf(v: PyValue, what: string): PyValue[] | undefined {
     if (v.t === 'seq') return v.items;
     if (v.t === 'str') return [...v.v].map((c) => ({ t: 'str', v: c }));
+    const buffer = this.bufferOf(v);
+    if (buffer) return bufferItems(this.rec, buffer, this.step, what);
     if (v.t !== 'recorded') return undefined;
     const kind = this.kindOf(v.valueId);
     if (!kind || !['list', 'tuple', 'set', 'frozenset', 'dict'].includes(kind)) return undefined;
@@ -283,6 +338,8 @@ export class RecordedEvaluator {
       const v = args[0];
       if (v.t === 'str') return { t: 'int', v: BigInt([...v.v].length) };
       if (v.t === 'seq') return { t: 'int', v: BigInt(v.items.length) };
+      const buffer = this.bufferOf(v);
+      if (buffer) return { t: 'int', v: BigInt(bufferLength(buffer)) };
       if (v.t === 'recorded') {
         const kind = this.kindOf(v.valueId);
         const state = this.stateOf(v.valueId);
@@ -406,6 +463,9 @@ export class RecordedEvaluator {
     if (a.t === 'str' && b.t === 'str') return a.v === b.v;
     if (a.t === 'none' || b.t === 'none') return a.t === b.t;
     if (this.identical(a, b)) return true;
+    if (this.bufferOf(a)?.type === 'numpy.ndarray' || this.bufferOf(b)?.type === 'numpy.ndarray') {
+      throw new EvaluationError('comparing a numpy array with == gives an array of booleans; compare elements instead, e.g. a[0] == b[0]');
+    }
     const la = this.itemsOf(a, '==');
     const lb = this.itemsOf(b, '==');
     if (la && lb && a.t !== 'str' && b.t !== 'str') return la.length === lb.length && la.every((v, i) => this.equal(v, lb[i]));

@@ -163,15 +163,15 @@ class Parser {
       } else return node;
     }
   }
-  private subscript(): Node {
+  /** One subscript item: an expression, or a slice `lower:upper:step` with any part left out. */
+  private subscriptItem(): Node {
     const parts: Array<Node | undefined> = [];
     let current: Node | undefined;
     let colons = 0;
-    while (!this.isOp(']')) {
+    while (!this.isOp(']') && !this.isOp(',')) {
       if (this.isOp(':')) { this.i++; parts.push(current); current = undefined; colons++; continue; }
-      if (current) throw this.syntax("expected ':' or ']'");
+      if (current) throw this.syntax("expected ':', ',' or ']'");
       current = this.expression();
-      if (this.isOp(',')) throw new EvaluationError('multi-dimensional indexing is not supported on recorded values');
     }
     if (colons === 0) {
       if (!current) throw this.syntax('empty subscript');
@@ -180,6 +180,18 @@ class Parser {
     parts.push(current);
     if (colons > 2) throw this.syntax('too many ":" in slice');
     return { k: 'slice', lower: parts[0], upper: parts[1], step: parts[2] };
+  }
+  /** `a[i]`, `a[1:2]`, or a tuple of them (`a[1, 2:4]`, numpy's multi-dimensional indexing). */
+  private subscript(): Node {
+    const first = this.subscriptItem();
+    if (!this.isOp(',')) return first;
+    const items = [first];
+    while (this.isOp(',')) {
+      this.i++;
+      if (this.isOp(']')) break;
+      items.push(this.subscriptItem());
+    }
+    return { k: 'seq', kind: 'tuple', items };
   }
   private atom(): Node {
     const t = this.take();

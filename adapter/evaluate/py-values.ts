@@ -1,5 +1,8 @@
-// The evaluator's value model: Python scalars computed in TypeScript (exact ints as bigint) and references
-// to recorded values, plus Python-style repr of computed results. Must not read recordings itself.
+// The evaluator's value model: Python scalars computed in TypeScript (exact ints as bigint), references to
+// recorded values and to views of recorded buffers, plus Python-style repr of computed results. Must not read
+// recordings itself.
+import { StridedView } from '../timeline/buffer-layout';
+import { FloatWidth, floatRepr } from '../timeline/narrow-float-repr';
 import { pyFloatRepr } from '../timeline/py-float-repr';
 import { strRepr } from '../timeline/py-text-repr';
 import { unescape } from './tokenizer';
@@ -7,14 +10,20 @@ import { unescape } from './tokenizer';
 export { strRepr };
 
 export type PyValue =
-  | { t: 'int'; v: bigint }
-  | { t: 'float'; v: number }
-  | { t: 'bool'; v: boolean }
+  /** `type`: the scalar's own type when it is not Python's (an element of an array: 'numpy.int32'). */
+  | { t: 'int'; v: bigint; type?: string }
+  /** `width`: a numpy float32/float16 element, printed with the digits of its own width. */
+  | { t: 'float'; v: number; width?: FloatWidth; type?: string }
+  | { t: 'bool'; v: boolean; type?: string }
   | { t: 'none' }
   | { t: 'str'; v: string }
   | { t: 'seq'; kind: 'list' | 'tuple'; items: PyValue[] }
   /** A recorded value that is not a computable scalar (object, opaque, cut or unparseable repr). */
-  | { t: 'recorded'; valueId: number };
+  | { t: 'recorded'; valueId: number }
+  /** A recorded buffer (an ndarray, bytearray, …) or a view of it made by indexing: its elements at the step. */
+  | { t: 'buffer'; objectId: number; view: StridedView; type: string }
+  /** A value only shown, never computed with (a dtype, a complex element): its repr and type. */
+  | { t: 'shown'; type: string; repr: string };
 
 export const NONE: PyValue = { t: 'none' };
 
@@ -45,9 +54,10 @@ export function scalarFromRepr(type: string, repr: string): PyValue | undefined 
 
 export function typeNameOf(v: PyValue, recordedType: (valueId: number) => string): string {
   switch (v.t) {
-    case 'int': return 'int';
-    case 'float': return 'float';
-    case 'bool': return 'bool';
+    case 'int': return v.type ?? 'int';
+    case 'float': return v.type ?? 'float';
+    case 'bool': return v.type ?? 'bool';
+    case 'buffer': case 'shown': return v.type;
     case 'none': return 'NoneType';
     case 'str': return 'str';
     case 'seq': return v.kind;
@@ -55,17 +65,19 @@ export function typeNameOf(v: PyValue, recordedType: (valueId: number) => string
   }
 }
 
-/** Python repr of a computed value; recorded values are rendered by the caller's renderer. */
-export function reprOf(v: PyValue, renderRecorded: (valueId: number) => string): string {
+/** Python repr of a computed value; recorded values and buffers are rendered by the caller's renderers. */
+export function reprOf(v: PyValue, renderRecorded: (valueId: number) => string, renderBuffer: (v: Extract<PyValue, { t: 'buffer' }>) => string): string {
   switch (v.t) {
     case 'int': return v.v.toString();
-    case 'float': return pyFloatRepr(v.v);
+    case 'float': return v.width ? floatRepr(v.v, v.width) : pyFloatRepr(v.v);
+    case 'buffer': return renderBuffer(v);
+    case 'shown': return v.repr;
     case 'bool': return v.v ? 'True' : 'False';
     case 'none': return 'None';
     case 'str': return strRepr(v.v);
     case 'recorded': return renderRecorded(v.valueId);
     case 'seq': {
-      const inner = v.items.map((i) => reprOf(i, renderRecorded)).join(', ');
+      const inner = v.items.map((i) => reprOf(i, renderRecorded, renderBuffer)).join(', ');
       if (v.kind === 'list') return `[${inner}]`;
       return v.items.length === 1 ? `(${inner},)` : `(${inner})`;
     }

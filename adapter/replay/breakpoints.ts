@@ -6,6 +6,7 @@ import * as path from 'path';
 import { RecordedEvaluator } from '../evaluate/evaluator';
 import { Recording } from '../timeline/recording';
 import { StepKind } from '../timeline/schema';
+import { BufferWatchStops } from './buffer-watches';
 import { decodeDataId, describeChange, changeSteps, DataLocation } from './data-breakpoints';
 import { Direction } from './direction';
 import { parseHitCondition } from './hit-condition';
@@ -26,7 +27,7 @@ interface ResolvedBreakpoint {
   logLines?: LogLines;
 }
 
-interface DataWatch { id: number; loc: DataLocation; label: string; stops: Int32Array }
+interface DataWatch { id: number; loc: DataLocation; label: string; stops: Int32Array; bufferStops?: BufferWatchStops }
 
 export const EXCEPTION_FILTERS = [
   { filter: 'raised', label: 'Raised Exceptions', default: false, description: 'Stop at every raise, in both directions' },
@@ -117,7 +118,11 @@ export class BreakpointManager {
     this.exceptionFilters = new Set(filters);
   }
 
-  setDataBreakpoints(watches: Array<{ dataId: string; label: string }>): BreakpointStatus[] {
+  /**
+   * Replaces the data breakpoints. `bufferStops` (by dataId) are the buffer writes of each watch, read from the
+   * buffer history beforehand (replay/buffer-watches.ts); they stop too, described by element.
+   */
+  setDataBreakpoints(watches: Array<{ dataId: string; label: string }>, bufferStops = new Map<string, BufferWatchStops>()): BreakpointStatus[] {
     const rec = this.rec;
     if (!rec) {
       // VS Code sends its data breakpoints during configuration; their ids belong to a recording not open yet.
@@ -125,7 +130,9 @@ export class BreakpointManager {
     }
     this.dataWatches = watches.map(({ dataId, label }) => {
       const loc = decodeDataId(dataId);
-      return { id: this.nextId++, loc, label, stops: changeSteps(rec, loc) };
+      const buffer = bufferStops.get(dataId);
+      const stops = changeSteps(rec, loc);
+      return { id: this.nextId++, loc, label, stops: buffer ? sortedUnique([...stops, ...buffer.steps]) : stops, bufferStops: buffer };
     });
     return this.dataWatches.map((w) => ({
       id: w.id, verified: true, message: `${w.stops.length} change${w.stops.length === 1 ? '' : 's'} in the recording`,
@@ -163,7 +170,7 @@ export class BreakpointManager {
     }
     for (const w of this.dataWatches) {
       const s = nearestInDirection(w.stops, from, direction);
-      offer(s, () => ({ step: s!, reason: 'data breakpoint', description: describeChange(rec, w.loc, w.label, s!) }), w.id);
+      offer(s, () => ({ step: s!, reason: 'data breakpoint', description: w.bufferStops?.descriptions.get(s!) ?? describeChange(rec, w.loc, w.label, s!) }), w.id);
     }
     return best;
   }

@@ -1,6 +1,6 @@
-// Data breakpoints over recorded values: identifies a watchable location (a name in a scope, or an item /
-// attribute of an object) and lists the steps where its value changed, with "old → new" descriptions.
-// Must not know about DAP variable handles.
+// Data breakpoints over recorded values: identifies a watchable location (a name in a scope, an item /
+// attribute of an object, elements of a buffer) and lists the steps where its value changed, with
+// "old → new" descriptions. Must not know about DAP variable handles.
 import { Recording } from '../timeline/recording';
 import { DataLocation, valueAt } from '../timeline/value-changes';
 
@@ -9,12 +9,19 @@ export type { DataLocation } from '../timeline/value-changes';
 import { renderValue } from '../timeline/value-render';
 
 export function encodeDataId(loc: DataLocation): string {
-  return loc.kind === 'binding' ? `binding:${loc.scopeId}:${loc.nameId}` : `item:${loc.objectId}:${JSON.stringify(loc.key)}`;
+  if (loc.kind === 'binding') return `binding:${loc.scopeId}:${loc.nameId}`;
+  if (loc.kind === 'buffer') return `buffer:${loc.objectId}:${loc.view.offset}:${loc.view.shape.join(',')}:${loc.view.strides.join(',')}`;
+  return `item:${loc.objectId}:${JSON.stringify(loc.key)}`;
 }
 
 export function decodeDataId(dataId: string): DataLocation {
   const b = /^binding:(\d+):(\d+)$/.exec(dataId);
   if (b) return { kind: 'binding', scopeId: Number(b[1]), nameId: Number(b[2]) };
+  const buffer = /^buffer:(\d+):(-?\d+):([\d,]*):([-\d,]*)$/.exec(dataId);
+  if (buffer) {
+    const list = (text: string) => (text ? text.split(',').map(Number) : []);
+    return { kind: 'buffer', objectId: Number(buffer[1]), view: { offset: Number(buffer[2]), shape: list(buffer[3]), strides: list(buffer[4]) } };
+  }
   const i = /^item:(\d+):(.*)$/s.exec(dataId);
   if (i) return { kind: 'item', objectId: Number(i[1]), key: JSON.parse(i[2]) as string | number };
   throw new Error(`Unknown data breakpoint id '${dataId}'; get one from dataBreakpointInfo.`);

@@ -1,16 +1,25 @@
 // Builds DAP Variable lists from the recorded state: a scope's names at a step, a recorded object's
-// children (paged, with cut markers as visible pseudo-entries), a return value. Must not move the cursor.
+// children (paged, with cut markers as visible pseudo-entries), buffers' elements (buffer-variables.ts), a
+// return value. Must not move the cursor.
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { Recording } from '../timeline/recording';
 import { isExpandable, renderValue, shortTypeName } from '../timeline/value-render';
+import { BufferVariables } from './buffer-variables';
 import { VariableHandles } from './variable-handles';
 
 const HIDDEN_GLOBALS = new Set(['__builtins__', '__loader__', '__spec__', '__cached__']);
 
 export class VariablesView {
-  constructor(private readonly rec: Recording, private readonly handles: VariableHandles) {}
+  readonly buffers: BufferVariables;
+
+  constructor(private readonly rec: Recording, private readonly handles: VariableHandles) {
+    this.buffers = new BufferVariables(rec, handles);
+  }
 
   variable(name: string, valueId: number, step: number, evaluateName?: string): DebugProtocol.Variable {
+    // Buffer history is exact at every step: it takes precedence over the elements object_states kept.
+    const buffer = this.buffers.variable(name, valueId, step, evaluateName);
+    if (buffer) return buffer;
     const expandable = isExpandable(this.rec, valueId, step);
     const v: DebugProtocol.Variable = {
       name,
@@ -21,7 +30,7 @@ export class VariablesView {
     if (evaluateName) v.evaluateName = evaluateName;
     const objectId = this.rec.valObject[valueId];
     const kind = objectId ? this.rec.objects.get(objectId)?.kind : undefined;
-    if (expandable && (kind === 'list' || kind === 'tuple')) {
+    if (expandable && (kind === 'list' || kind === 'tuple' || kind === 'ndarray' || kind === 'bytearray')) {
       v.indexedVariables = this.rec.children(this.rec.objectStateAt(objectId, step)!).length;
     }
     return v;
@@ -54,7 +63,7 @@ export class VariablesView {
       let expr: string | undefined;
       if (parentExpr) {
         if (kind === 'instance') expr = `${parentExpr}.${name}`;
-        else if (kind === 'dict' || kind === 'list' || kind === 'tuple') expr = `${parentExpr}[${name}]`;
+        else if (kind === 'dict' || kind === 'list' || kind === 'tuple' || kind === 'ndarray' || kind === 'bytearray') expr = `${parentExpr}[${name}]`;
       }
       return this.variable(name, childId, step, expr);
     });

@@ -8,7 +8,7 @@ import {
   ProgressUpdateEvent, Response, Source, StoppedEvent, TerminatedEvent,
 } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
-import { errorMessage, UserError } from '../common/user-error';
+import { errorMessage, RequestCancelled, UserError } from '../common/user-error';
 import { RecordedEvaluator } from '../evaluate/evaluator';
 import { LaunchConfig, validateLaunchArguments } from '../recording/launch-config';
 import { findNativeDir } from '../recording/native-root';
@@ -16,11 +16,15 @@ import { checkPython } from '../recording/python-interpreter';
 import { RecorderEnd, RecorderProcess } from '../recording/recorder-process';
 import { BreakpointManager, findFileId, uncaughtRaiseStep } from '../replay/breakpoints';
 import { LogLines } from '../replay/log-message';
-import { encodeDataId } from '../replay/data-breakpoints';
+import { bufferWatchStops, BufferWatchStops } from '../replay/buffer-watches';
+import { decodeDataId, encodeDataId } from '../replay/data-breakpoints';
 import { Direction } from '../replay/direction';
 import { ReplayEngine, StepGranularity } from '../replay/replay-engine';
 import { stepOver } from '../replay/stepping';
 import { StopPoint, START_OF_RECORDING } from '../replay/stop-point';
+import { bufferHistoryPage } from '../timeline/buffer-history-query';
+import { selectElements } from '../timeline/buffer-element-history';
+import { BufferIndexError, elementCount, indexView } from '../timeline/buffer-layout';
 import { loadRecording } from '../timeline/load-recording';
 import { Recording } from '../timeline/recording';
 import { StepKind } from '../timeline/schema';
@@ -73,7 +77,7 @@ export class WaterCodeFlowSession extends DebugSession {
       return { breakpoints: filters.map(() => ({ verified: true })) };
     },
     dataBreakpointInfo: (a) => this.dataBreakpointInfo(a),
-    setDataBreakpoints: (a) => ({ breakpoints: this.breakpoints.setDataBreakpoints((a.breakpoints ?? []).map((b: DebugProtocol.DataBreakpoint) => ({ dataId: b.dataId, label: labelOfDataId(b.dataId, this.dataLabels) }))).map(toDapBreakpoint) }),
+    setDataBreakpoints: (a) => this.setDataBreakpoints(a),
     breakpointLocations: (a) => this.breakpointLocations(a),
     continue: (_a, after) => this.move(after, (e) => e.continue(Direction.Forward), { allThreadsContinued: true }),
     reverseContinue: (_a, after) => this.move(after, (e) => e.continue(Direction.Backward)),
@@ -101,12 +105,15 @@ export class WaterCodeFlowSession extends DebugSession {
     loadedSources: () => ({ sources: [...this.requireRecording().files.values()].map((p) => new Source(path.basename(p), p)) }),
     source: (a) => this.source(a),
     cancel: (a) => this.cancel(a),
+    'timeline/bufferHistory': (a, _after, request) => this.bufferHistory(a, request.seq),
     'timeline/summary': () => summary(this.requireRecording(), this.requireEngine().currentStep),
     'timeline/variableHistory': (a) => this.variableHistory(a),
     'timeline/lineHits': (a) => lineHits(this.requireRecording(), findFileId(this.requireRecording(), String(a.path ?? '')), Number(a.line), a),
     'timeline/steps': (a) => stepWindow(this.requireRecording(), a),
   };
   private readonly dataLabels = new Map<string, string>();
+  /** `cancel {requestId}` for requests still running (the long buffer history scans look here). */
+  private readonly cancelledRequests = new Set<number>();
 
   constructor() {
     super();
@@ -134,11 +141,19 @@ export class WaterCodeFlowSession extends DebugSession {
         this.sendResponse(response);
         for (const fn of afterResponse) this.guard(fn);
       }, (err) => {
+        if (err instanceof RequestCancelled) {
+          // DAP: a cancelled request answers with success false and the message 'cancelled'.
+          response.success = false;
+          (response as DebugProtocol.Response).message = 'cancelled';
+          this.sendResponse(response);
+          return;
+        }
         if (!(err instanceof UserError) && !/^cannot run code in a recording/.test(errorMessage(err))) {
           console.error(`[watercodeflow] ${request.command} failed:`, err instanceof Error ? err.stack : err);
         }
         this.sendErrorResponse(response, { id: 1, format: errorMessage(err), showUser: request.command === 'launch' });
-      });
+      })
+      .finally(() => this.cancelledRequests.delete(request.seq));
   }
 
   private guard(fn: () => void): void {
@@ -325,17 +340,20 @@ export class WaterCodeFlowSession extends DebugSession {
 
   private cancel(args: DebugProtocol.CancelArguments) {
     if (args.progressId === PROGRESS_ID && this.recorder) this.recorder.stop();
-    // Requests are answered synchronously from memory, so a requestId has nothing left to cancel.
+    // Most requests are answered from memory at once; those reading the buffer history look at this between batches.
+    if (args.requestId !== undefined) this.cancelledRequests.add(args.requestId);
   }
 
   private terminate(after: (fn: () => void) => void) {
     this.terminated = true;
+    void this.rec?.close();
     if (this.recorder) this.recorder.stop();
     after(() => this.sendEvent(new TerminatedEvent()));
   }
 
   private disconnect(after: (fn: () => void) => void) {
     this.terminated = true;
+    void this.rec?.close();
     if (this.recorder) {
       const r = this.recorder;
       r.stop();
@@ -358,13 +376,20 @@ export class WaterCodeFlowSession extends DebugSession {
     return { breakpoints: statuses.map(toDapBreakpoint) };
   }
 
-  private dataBreakpointInfo(args: DebugProtocol.DataBreakpointInfoArguments) {
+  private async dataBreakpointInfo(args: DebugProtocol.DataBreakpointInfoArguments) {
     const rec = this.requireRecording();
     const unavailable = (why: string) => ({ dataId: null, description: why });
     if (args.variablesReference === undefined || args.variablesReference === 0) {
-      // An expression (e.g. from the editor): resolve a plain name in the current frame.
+      // An expression (e.g. from the editor): a plain name in the current frame, or part of a recorded array.
       const step = this.requireEngine().currentStep;
       const frame = args.frameId ?? rec.shownFrame(step);
+      if (!/^[A-Za-z_]\w*$/.test(args.name.trim())) {
+        const located = await rec.buffers.settle(() => new RecordedEvaluator(rec, step, frame).bufferLocation(args.name)).catch((err: Error) => err);
+        if (located instanceof Error || !located) {
+          return unavailable(`'${args.name}' is not a name or part of a recorded array${located instanceof Error ? ` (${located.message})` : ''}`);
+        }
+        return this.dataInfo(encodeDataId({ kind: 'buffer', objectId: located.objectId, view: located.view }), args.name.trim());
+      }
       const nameId = rec.nameId(args.name);
       if (nameId === undefined) return unavailable(`'${args.name}' is never bound in the recording`);
       const locals = rec.frames.localsScope[frame];
@@ -377,6 +402,14 @@ export class WaterCodeFlowSession extends DebugSession {
       const nameId = rec.nameId(args.name);
       if (nameId === undefined) return unavailable(`'${args.name}' is not a recorded name`);
       return this.dataInfo(encodeDataId({ kind: 'binding', scopeId: container.scopeId, nameId }), args.name);
+    }
+    if (container.kind === 'buffer') {
+      const i = Number(args.name);
+      if (!Number.isInteger(i) || i < 0 || i >= (container.view.shape[0] ?? 0)) return unavailable(`'${args.name}' is not an element of this array`);
+      const view = indexView(container.view, [i]);
+      const parent = container.evaluateName ?? shortTypeName(rec.objects.get(container.objectId)?.type ?? 'array');
+      const label = `${parent}[${[...container.indices, i].join(', ')}]`;
+      return this.dataInfo(encodeDataId({ kind: 'buffer', objectId: container.objectId, view }), label);
     }
     if (container.kind === 'object') {
       const objectId = rec.valObject[container.valueId];
@@ -394,6 +427,21 @@ export class WaterCodeFlowSession extends DebugSession {
   private dataInfo(dataId: string, label: string) {
     this.dataLabels.set(dataId, label);
     return { dataId, description: `${label} (every change in the recording)`, accessTypes: ['write'], canPersist: false };
+  }
+
+  /** Data breakpoints: names and items resolve at once; buffer elements (and arrays bound to names) read the buffer history first. */
+  private async setDataBreakpoints(args: DebugProtocol.SetDataBreakpointsArguments) {
+    const watches = (args.breakpoints ?? []).map((b) => ({ dataId: b.dataId, label: labelOfDataId(b.dataId, this.dataLabels) }));
+    const bufferStops = new Map<string, BufferWatchStops>();
+    if (this.rec) {
+      for (const w of watches) {
+        let loc;
+        try { loc = decodeDataId(w.dataId); } catch { continue; } // refused below, with its message
+        const stops = await bufferWatchStops(this.rec, loc, w.label);
+        if (stops) bufferStops.set(w.dataId, stops);
+      }
+    }
+    return { breakpoints: this.breakpoints.setDataBreakpoints(watches, bufferStops).map(toDapBreakpoint) };
   }
 
   private breakpointLocations(args: DebugProtocol.BreakpointLocationsArguments) {
@@ -503,9 +551,15 @@ export class WaterCodeFlowSession extends DebugSession {
 
   private variables(args: DebugProtocol.VariablesArguments) {
     const rec = this.requireRecording();
+    // Buffers' elements are read from the recording when first shown: settle runs the build again once loaded.
+    return rec.buffers.settle(() => this.variablesNow(rec, args));
+  }
+
+  private variablesNow(rec: Recording, args: DebugProtocol.VariablesArguments) {
     const view = new VariablesView(rec, this.handles);
     const container = this.handles.get(args.variablesReference);
     if (!container) return { variables: [] };
+    if (container.kind === 'buffer') return { variables: view.buffers.children(container, args.start ?? 0, args.count || undefined, args.filter) };
     if (container.kind === 'scope') {
       const isGlobals = rec.scopes.get(container.scopeId)?.kind === 'globals';
       const all = view.scopeVariables(container.scopeId, container.step, isGlobals);
@@ -525,13 +579,16 @@ export class WaterCodeFlowSession extends DebugSession {
   private evaluate(args: DebugProtocol.EvaluateArguments) {
     const rec = this.requireRecording();
     const step = this.requireEngine().currentStep;
-    const result = this.evaluatorFor(args.frameId).evaluate(args.expression);
-    const view = new VariablesView(rec, this.handles);
-    if (result.valueId !== undefined) {
-      const v = view.variable(args.expression, result.valueId, step, args.expression);
-      return { result: v.value, type: v.type, variablesReference: v.variablesReference, indexedVariables: v.indexedVariables };
-    }
-    return { result: result.repr, type: result.type, variablesReference: 0 };
+    return rec.buffers.settle(() => {
+      const result = this.evaluatorFor(args.frameId).evaluate(args.expression);
+      const view = new VariablesView(rec, this.handles);
+      const v = result.valueId !== undefined ? view.variable(args.expression, result.valueId, step, args.expression)
+        : result.buffer ? view.buffers.viewVariable(args.expression, result.buffer, step, args.expression) : undefined;
+      if (v) {
+        return { result: v.value, type: v.type, variablesReference: v.variablesReference, indexedVariables: v.indexedVariables, namedVariables: v.namedVariables };
+      }
+      return { result: result.repr, type: result.type, variablesReference: 0 };
+    });
   }
 
   private completions(args: DebugProtocol.CompletionsArguments) {
@@ -567,7 +624,36 @@ export class WaterCodeFlowSession extends DebugSession {
     const rec = this.requireRecording();
     if (typeof a.name !== 'string' || !a.name) throw new UserError('timeline/variableHistory needs "name".');
     const frame = a.everywhere ? undefined : a.frameId ?? rec.shownFrame(this.requireEngine().currentStep);
-    return variableHistory(rec, a.name, frame, a.everywhere === true, a);
+    return rec.buffers.settle(() => variableHistory(rec, a.name, frame, a.everywhere === true, a));
+  }
+
+  /** timeline/bufferHistory: the write history of chosen elements of the buffer `variable` shows (docs/dap-extensions.md). */
+  private async bufferHistory(a: { variable?: string; name?: string; frameId?: number; step?: number; index?: number | number[];
+    slice?: { start?: number; stop?: number; step?: number }; start?: number; count?: number }, seq: number) {
+    const rec = this.requireRecording();
+    const expression = a.variable ?? a.name;
+    if (typeof expression !== 'string' || !expression.trim()) throw new UserError('timeline/bufferHistory needs "variable" (a name, or an expression such as a[2:5]).');
+    const step = a.step ?? this.requireEngine().currentStep;
+    if (!Number.isInteger(step) || step < 0 || step > rec.lastStep) throw new UserError(`"step" ${a.step} is outside the recording (0–${rec.lastStep}).`);
+    const frame = a.frameId ?? rec.shownFrame(step);
+    if (!rec.frames.code[frame]) throw new UserError(`Unknown frame id ${frame}.`);
+    const buffer = await rec.buffers.settle(() => new RecordedEvaluator(rec, step, frame).evaluate(expression).buffer);
+    if (!buffer) {
+      throw new UserError(`'${expression}' is not a recorded buffer at step ${step} (a numpy array, bytearray, array.array, mmap or memoryview the recorder tracked).`);
+    }
+    const index = await rec.buffers.ensureIndex();
+    const layout = index.layoutAt(buffer.objectId, step)!;
+    if (a.index !== undefined && a.slice !== undefined) throw new UserError('timeline/bufferHistory takes "index" or "slice", not both.');
+    let selection;
+    try {
+      selection = selectElements(layout, buffer.view, a.index ?? a.slice);
+    } catch (err) {
+      if (err instanceof BufferIndexError) throw new UserError(err.message);
+      throw err;
+    }
+    const page = await bufferHistoryPage(rec, selection, a, () => this.cancelledRequests.has(seq));
+    const codec = rec.buffers.codec(layout);
+    return { ...page, objectId: buffer.objectId, shape: buffer.view.shape, size: elementCount(buffer.view.shape), dtype: codec.name, type: buffer.type };
   }
 }
 

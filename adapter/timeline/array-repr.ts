@@ -5,8 +5,9 @@ import { DEFAULT_NUMPY_DTYPES, ElementCodec, ElementValue, elementRepr } from '.
 import { BufferLayout, elementCount, shapeText, StridedView } from './buffer-layout';
 import { FloatWidth, numpyFloatTexts } from './narrow-float-repr';
 import { bytesRepr } from './py-text-repr';
-import { CUT } from './value-render';
 
+/** The format's cut marker (value-render.ts's CUT; not imported: value-render imports this module). */
+const CUT = '\u2026';
 /** numpy prints every element up to this many (np.get_printoptions()['threshold']), else edge items. */
 const NUMPY_THRESHOLD = 1000;
 const EDGE_ITEMS = 3;
@@ -81,8 +82,10 @@ function numpyRepr(layout: BufferLayout, codec: ElementCodec, data: Buffer, view
   if (!codec.supported) return `array(shape=${shapeText(view.shape)}${suffix})`;
   const size = elementCount(view.shape);
   if (size === 0) return `array([]${view.shape.length > 1 ? `, shape=${shapeText(view.shape)}` : ''}, dtype=${codec.name})`;
-  let body = numpyBody(codec, data, view, size > NUMPY_THRESHOLD);
-  if (size <= NUMPY_THRESHOLD && body.length > maxLength) body = numpyBody(codec, data, view, true);
+  // Every element takes at least 3 characters ("0, "): past maxLength / 3 of them the text cannot fit.
+  const summarize = size > NUMPY_THRESHOLD || size * 3 > maxLength;
+  let body = numpyBody(codec, data, view, summarize);
+  if (!summarize && body.length > maxLength) body = numpyBody(codec, data, view, true);
   return `array(${body}${suffix})`;
 }
 

@@ -12,9 +12,13 @@ export interface StepRow { step: number; kind: string; path: string; line: numbe
 const DEFAULT_PAGE = 1000;
 const MAX_PAGE = 100000;
 
+/** [start, count] of a request's page: count defaults to 1000 and is capped at 100000. */
+export function pageBounds(page: Page): [number, number] {
+  return [Math.max(0, Math.floor(page.start ?? 0)), Math.min(MAX_PAGE, Math.max(0, Math.floor(page.count ?? DEFAULT_PAGE)))];
+}
+
 export function pageOf<T>(items: ArrayLike<T>, page: Page): T[] {
-  const start = Math.max(0, Math.floor(page.start ?? 0));
-  const count = Math.min(MAX_PAGE, Math.max(0, Math.floor(page.count ?? DEFAULT_PAGE)));
+  const [start, count] = pageBounds(page);
   return Array.prototype.slice.call(items, start, start + count) as T[];
 }
 
@@ -78,8 +82,7 @@ export function lineHits(rec: Recording, fileId: number | undefined, line: numbe
 }
 
 export function stepWindow(rec: Recording, page: Page) {
-  const start = Math.max(0, Math.floor(page.start ?? 0));
-  const count = Math.min(MAX_PAGE, Math.max(0, Math.floor(page.count ?? DEFAULT_PAGE)));
+  const [start, count] = pageBounds(page);
   const steps: StepRow[] = [];
   for (let s = start; s < Math.min(rec.stepCount, start + count); s++) {
     const frame = rec.stepFrame[s];

@@ -1,14 +1,19 @@
 // Where and when a watchable location changed: a name in a scope, or an item / attribute of an object.
-// Pure queries over a Recording, shared by data breakpoints and variable history. Must not render text.
+// Pure queries over a Recording, shared by data breakpoints and variable history (elements of buffers need
+// the buffer history: replay/buffer-watches.ts). Must not render text.
+import type { StridedView } from './buffer-layout';
 import { Recording } from './recording';
 
 export type DataLocation =
   | { kind: 'binding'; scopeId: number; nameId: number }
-  | { kind: 'item'; objectId: number; key: string | number };
+  | { kind: 'item'; objectId: number; key: string | number }
+  /** Elements of a recorded buffer: `view` (in its region) of object `objectId`. */
+  | { kind: 'buffer'; objectId: number; view: StridedView };
 
 /** The value id the location holds at `step` (0 when unbound / absent). */
 export function valueAt(rec: Recording, loc: DataLocation, step: number): number {
   if (loc.kind === 'binding') return rec.bindingAt(loc.scopeId, loc.nameId, step) ?? 0;
+  if (loc.kind === 'buffer') return 0;
   const state = rec.objectStateAt(loc.objectId, step);
   if (!state) return 0;
   return rec.children(state).find(([k]) => k === loc.key)?.[1] ?? 0;
@@ -31,7 +36,7 @@ export function changeSteps(rec: Recording, loc: DataLocation): Int32Array {
       const until = i + 1 < h.steps.length ? h.steps[i + 1] : Infinity;
       for (const s of history.steps) if (s > h.steps[i] && s < until) out.push(s);
     }
-  } else {
+  } else if (loc.kind === 'item') {
     const history = rec.objectHistory(loc.objectId);
     if (!history) return new Int32Array(0);
     let previous = 0;

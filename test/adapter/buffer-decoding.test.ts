@@ -3,24 +3,13 @@
 // reprs, numpy's array repr (padding aside), views with strides, negative strides and offsets.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import { test } from 'node:test';
 import { bufferRepr } from '../../adapter/timeline/array-repr';
 import { codecOf, elementRepr } from '../../adapter/timeline/buffer-elements';
 import { BufferLayout, indexView, positionOf, positionsOf, viewOf } from '../../adapter/timeline/buffer-layout';
 import { float16ToNumber, floatRepr, toFloat16Bits } from '../../adapter/timeline/narrow-float-repr';
+import { NUMPY_PYTHON, numpySkipReason } from '../dap/support/paths';
 
-const NUMPY_PYTHON = '/usr/bin/python3';
-
-function numpySkipReason(): string | undefined {
-  if (!fs.existsSync(NUMPY_PYTHON)) return `${NUMPY_PYTHON} not found`;
-  try {
-    execFileSync(NUMPY_PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return `numpy is not installed for ${NUMPY_PYTHON} (Debian: python3-numpy)`;
-  }
-}
 const skip = numpySkipReason();
 
 function numpy(script: string): string {

@@ -1,5 +1,7 @@
 // Where the DAP tests find things: the repository root, the adapter bundle, the fixture programs and the
-// Python interpreter. Must not start processes or know anything about the adapter's internals.
+// Python interpreters (numpy's too). Must not start processes beyond an interpreter probe, or know anything
+// about the adapter's internals.
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -87,4 +89,24 @@ export function scratchDir(label: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `wcf-dap-${label}-`));
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Debian's interpreter: numpy comes from python3-numpy for it only (see scripts/test-all.js). */
+export const NUMPY_PYTHON = '/usr/bin/python3';
+
+let numpyProbe: string | undefined | null = null;
+
+/** Why tests that need numpy must skip (NUMPY_PYTHON missing, or without numpy), or undefined when they can run. */
+export function numpySkipReason(): string | undefined {
+  if (numpyProbe !== null) return numpyProbe;
+  if (!fs.existsSync(NUMPY_PYTHON)) numpyProbe = `${NUMPY_PYTHON} not found`;
+  else {
+    try {
+      execFileSync(NUMPY_PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' });
+      numpyProbe = undefined;
+    } catch {
+      numpyProbe = `numpy is not installed for ${NUMPY_PYTHON} (Debian: python3-numpy)`;
+    }
+  }
+  return numpyProbe;
 }
