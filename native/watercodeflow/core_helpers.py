@@ -1,7 +1,6 @@
 # What the C recorder core (native/wcfcore) asks Python for: the rare, intricate cases it shares with the
 # Python recorder (type names, kinds, opaque displays, numpy, exception texts), so both write the same rows.
 # Called from inside trace callbacks: each function must be cheap, run no user code and raise nothing.
-import dis
 import threading
 
 from .recorder import safe_exception_message, traceback_text  # noqa: F401 (used by the core)
@@ -45,6 +44,8 @@ def line_stores(code):
     """({line: fast-slot indices the line's instructions can store or delete}, slots stored by instructions
     that have no line). Between two line events of a frame only the first event's line ran (plus line-less
     instructions), so only these slots (and cells, and mutable values) can have changed in between."""
+    import dis  # here, not at start-up: only line steps need it
+
     varnames = code.co_varnames
     lines = {}
     for start, end, line in code.co_lines():
@@ -67,11 +68,13 @@ def line_stores(code):
 def opcode_table():
     """256 bytes for the core's settrace leave kind: bit 1 a return opcode, bit 2 a yield-like one; and the
     YIELD_FROM opcode (-1 where the interpreter has none). Mirrors tracer_settrace.py."""
+    from opcode import opmap  # lighter than dis
+
     table = bytearray(256)
     for name in ("RETURN_VALUE", "RETURN_CONST"):
-        if name in dis.opmap:
-            table[dis.opmap[name]] |= 1
+        if name in opmap:
+            table[opmap[name]] |= 1
     for name in ("YIELD_VALUE", "YIELD_FROM", "SEND", "RESUME"):
-        if name in dis.opmap:
-            table[dis.opmap[name]] |= 2
-    return bytes(table), dis.opmap.get("YIELD_FROM", -1)
+        if name in opmap:
+            table[opmap[name]] |= 2
+    return bytes(table), opmap.get("YIELD_FROM", -1)

@@ -1,10 +1,11 @@
 # The launch protocol's side channels (docs/launch-protocol.md): JSON-line progress on --progress-fd and
 # stop requests on --control-fd, served by one raw _thread thread (invisible to threading.enumerate()).
 import _thread
-import json
 import os
 import select
 import time
+
+from . import json_text
 
 PROGRESS_INTERVAL_S = 0.25
 FLUSH_INTERVAL_S = 0.5
@@ -21,7 +22,7 @@ class ProgressChannel:
     def send(self, event):
         if self.fd is None:
             return
-        data = (json.dumps(event, separators=(",", ":")) + "\n").encode("utf-8")
+        data = (json_text.dumps(event) + "\n").encode("utf-8")
         try:
             while data:
                 data = data[os.write(self.fd, data):]

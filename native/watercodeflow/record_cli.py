@@ -1,12 +1,12 @@
 # `python -m watercodeflow record ...`: parses options, wires writer + recorder + tracer + output capture +
 # launch channels around the launcher, and turns how the run ended into the CLI exit code.
 import _thread
-import json
 import os
-import signal
+import _signal as signal  # `signal` would import enum (start-up time); same functions
 import sys
 import time
 
+from . import json_text
 from . import options as opts
 from .recorder import tell_user
 from .writer import SCHEMA_VERSION, RecordingWriter, RecordingWriterError, now_ns
@@ -237,11 +237,11 @@ class Session:
             ("python_version", "%d.%d.%d" % sys.version_info[:3]),
             ("python_executable", sys.executable),
             ("program", program_path),
-            ("argv", json.dumps([options.program] + list(options.args))),
+            ("argv", json_text.dumps([options.program] + list(options.args))),
             ("cwd", os.getcwd()),
             ("mode", options.mode),
             ("just_my_code", "1" if options.just_my_code else "0"),
-            ("limits", json.dumps({"maxRepr": options.max_repr, "maxItems": options.max_items,
+            ("limits", json_text.dumps({"maxRepr": options.max_repr, "maxItems": options.max_items,
                                    "maxDepth": options.max_depth, "maxSize": options.max_size})),
             ("status", "recording"),
             ("start_ns", str(now_ns())),
@@ -336,7 +336,7 @@ class Session:
         _exit.__doc__ = real_exit.__doc__
         os._exit = _exit
 
-        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
             def on_sigterm(signum, frame):
                 # This handler may run inside the recorder (same thread, lock held, rows half written): close
                 # the recording from another thread once the lock is free, then die from the signal as

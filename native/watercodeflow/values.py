@@ -4,7 +4,6 @@
 import collections
 import io
 import itertools
-import json
 import operator
 import types
 
@@ -64,6 +63,18 @@ def _has_buffer_protocol(cls, cache={}):
             has = False
         cache[cls] = has
     return has
+
+
+def _json_dumps(children):
+    """Children JSON; `json` is imported at the first state written (its decoder imports `re`)."""
+    global _json_dumps
+    import json
+
+    def dumps(value, _dumps=json.dumps):
+        return _dumps(value, separators=_COMPACT)
+
+    _json_dumps = dumps
+    return dumps(children)
 
 
 class TrackedObject:
@@ -334,7 +345,7 @@ class ValueCapture:
         entry.length = length
         entry.cut = cut
         self.rows_states.append(
-            (entry.object_id, self.step, length, json.dumps(children, separators=_COMPACT), cut)
+            (entry.object_id, self.step, length, _json_dumps(children), cut)
         )
 
     def _read_children(self, entry):

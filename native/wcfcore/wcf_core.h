@@ -119,6 +119,7 @@ typedef struct FrameRecord {
     CodeInfo *code;
     int64_t last_exception_step; /* -1: none */
     int prev_line; /* line of this frame's last line step, -1 after a call/exception step (full scan next) */
+    int cur_line;  /* the line the frame is on since its last line step (0: unknown, ask the frame) */
     uint8_t after_exception;
     uint8_t shares_globals;
 } FrameRecord;
@@ -244,6 +245,8 @@ typedef struct Core {
     int nfree_records;
     struct Scope *free_scopes; /* slot scopes, chained through `code` (reused as a link) */
     int nfree_scopes;
+    struct Tracked *free_tracked; /* chained through `type` */
+    int nfree_tracked;
     int in_flush;
 } Core;
 

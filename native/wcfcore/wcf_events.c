@@ -366,11 +366,18 @@ void wcf_on_line(Core *c, FrameRecord *r, int line)
     r->after_exception = 0;
     new_step(c, STEP_LINE, r, line);
     wcf_scan_frame(c, r, r->prev_line);
-    r->prev_line = line;
+    r->prev_line = r->cur_line = line;
     wcf_maybe_sweep(c);
     if (PyErr_Occurred())
         wcf_internal_error(c, "line event");
     wcf_flush_if_due(c);
+}
+
+/* The frame's current line: the last line step's (a return or an exception happens on it), else computed
+ * from the frame's last instruction (sys.monitoring keeps no f_lineno, so that costs a line-table walk). */
+static int frame_line(FrameRecord *r)
+{
+    return r->cur_line > 0 ? r->cur_line : PyFrame_GetLineNumber((PyFrameObject *)r->frame);
 }
 
 static void leave(Core *c, FrameRecord *r, int64_t end_step, int is_yield)
@@ -402,7 +409,7 @@ void wcf_on_return(Core *c, FrameRecord *r, PyObject *value, int is_yield)
 {
     if (!c->active)
         return;
-    int64_t step = new_step(c, STEP_RETURN, r, PyFrame_GetLineNumber((PyFrameObject *)r->frame));
+    int64_t step = new_step(c, STEP_RETURN, r, frame_line(r));
     if (c->scan_lines)
         wcf_scan_frame(c, r, r->prev_line); /* since the last line step only the rest of that line ran */
     wcf_row_return(&c->out, step, r->frame_id, value != NULL ? wcf_value_id(c, value, 1) : -1);
@@ -425,7 +432,7 @@ void wcf_on_exception(Core *c, FrameRecord *r, PyObject *exc, PyObject *tb)
 {
     if (!c->active)
         return;
-    int64_t step = new_step(c, STEP_EXCEPTION, r, PyFrame_GetLineNumber((PyFrameObject *)r->frame));
+    int64_t step = new_step(c, STEP_EXCEPTION, r, frame_line(r));
     if (c->scan_lines)
         wcf_scan_frame(c, r, r->prev_line);
     r->prev_line = -1; /* the handler's line-less instructions run next: the next line step reads everything */

@@ -299,13 +299,16 @@ static void offer_buffer(Core *c, Tracked *e, PyObject *obj, TypeInfo *ti)
     PyErr_Clear();
 }
 
+static Tracked *new_tracked(Core *c);
+static void free_tracked(Core *c, Tracked *e);
+
 static Tracked *track(Core *c, PyObject *obj, TypeInfo *ti)
 {
-    Tracked *e = calloc(1, sizeof(Tracked));
+    Tracked *e = new_tracked(c);
     if (e == NULL)
         return NULL;
     if (wcf_ptrmap_put(&c->tracked, obj, e) < 0) {
-        free(e);
+        free_tracked(c, e);
         return NULL;
     }
     e->obj = Py_NewRef(obj);
@@ -482,20 +485,6 @@ static void release_children(Tracked *e)
         for (int i = 0; i < e->nchildren; i++)
             Py_XDECREF(e->child_keys[i]);
     e->nraw = e->nchildren = 0;
-}
-
-static void clear_children(Tracked *e)
-{
-    release_children(e);
-    free(e->raw);
-    free(e->child_ids);
-    free(e->child_keys);
-    free(e->child_entries);
-    e->raw = NULL;
-    e->child_ids = NULL;
-    e->child_keys = NULL;
-    e->child_entries = NULL;
-    e->cap_raw = e->cap_children = 0;
 }
 
 /* Reads the first max_items children into `out` as new references (dict/instance: key, value pairs);
@@ -890,36 +879,31 @@ static void refresh(Core *c, Tracked *e, int level)
      * the arrays are reused while they are big enough */
     release_children(e);
     if (n > e->cap_raw || count > e->cap_children || (keys != NULL && e->child_keys == NULL)) {
+        /* one block: raw, then ids, entries and (dict/instance) keys */
         free(e->raw);
-        free(e->child_ids);
-        free(e->child_keys);
-        free(e->child_entries);
         int cap_raw = n > 4 ? n : 4, cap_children = count > 4 ? count : 4;
-        e->raw = malloc(sizeof(PyObject *) * (size_t)cap_raw);
-        e->child_ids = malloc(sizeof(int64_t) * (size_t)cap_children);
-        e->child_entries = malloc(sizeof(Tracked *) * (size_t)cap_children);
-        e->child_keys = keys != NULL ? malloc(sizeof(PyObject *) * (size_t)cap_children) : NULL;
+        size_t bytes = sizeof(PyObject *) * (size_t)cap_raw +
+                       (sizeof(int64_t) + sizeof(Tracked *) + (keys != NULL ? sizeof(PyObject *) : 0)) *
+                           (size_t)cap_children;
+        e->raw = malloc(bytes);
+        if (e->raw == NULL) {
+            for (int i = 0; i < n; i++)
+                Py_DECREF(raw[i]);
+            if (keys != NULL)
+                for (int p = 0; p < count; p++)
+                    Py_XDECREF(keys[p]);
+            e->child_ids = NULL;
+            e->child_keys = NULL;
+            e->child_entries = NULL;
+            e->cap_raw = e->cap_children = 0;
+            e->has_state = 0; /* the next read writes a full state again */
+            return;
+        }
+        e->child_ids = (int64_t *)(void *)(e->raw + cap_raw);
+        e->child_entries = (Tracked **)(void *)(e->child_ids + cap_children);
+        e->child_keys = keys != NULL ? (PyObject **)(void *)(e->child_entries + cap_children) : NULL;
         e->cap_raw = cap_raw;
         e->cap_children = cap_children;
-    }
-    if (e->raw == NULL || e->child_ids == NULL || e->child_entries == NULL ||
-        (keys != NULL && e->child_keys == NULL)) {
-        for (int i = 0; i < n; i++)
-            Py_DECREF(raw[i]);
-        if (keys != NULL)
-            for (int p = 0; p < count; p++)
-                Py_XDECREF(keys[p]);
-        free(e->raw);
-        free(e->child_ids);
-        free(e->child_keys);
-        free(e->child_entries);
-        e->raw = NULL;
-        e->child_ids = NULL;
-        e->child_keys = NULL;
-        e->child_entries = NULL;
-        e->cap_raw = e->cap_children = 0;
-        e->has_state = 0; /* the next read writes a full state again */
-        return;
     }
     memcpy(e->raw, raw, sizeof(PyObject *) * (size_t)n);
     memcpy(e->child_ids, ids, sizeof(int64_t) * (size_t)count);
@@ -936,13 +920,47 @@ static void refresh(Core *c, Tracked *e, int level)
 
 /* -- lifetime ------------------------------------------------------------------------------------------ */
 
-static void free_tracked(Tracked *e)
+#define MAX_FREE_TRACKED 4096
+
+/* Frees an entry; a few thousand go to a free list (a program that makes and drops many objects reuses them,
+ * with their children block). */
+static void free_tracked(Core *c, Tracked *e)
 {
-    clear_children(e);
+    release_children(e);
     free(e->set_copy);
     Py_XDECREF(e->signature);
     Py_XDECREF(e->obj);
+    if (c != NULL && c->nfree_tracked < MAX_FREE_TRACKED) {
+        e->type = (TypeInfo *)(void *)c->free_tracked; /* the link */
+        c->free_tracked = e;
+        c->nfree_tracked++;
+        return;
+    }
+    free(e->raw);
     free(e);
+}
+
+static Tracked *new_tracked(Core *c)
+{
+    Tracked *e = c->free_tracked;
+    if (e == NULL)
+        return calloc(1, sizeof(Tracked));
+    c->free_tracked = (Tracked *)(void *)e->type;
+    c->nfree_tracked--;
+    /* keep the children block for reuse, clear the rest */
+    PyObject **raw = e->raw;
+    int64_t *ids = e->child_ids;
+    Tracked **entries = e->child_entries;
+    PyObject **keys = e->child_keys;
+    int cap_raw = e->cap_raw, cap_children = e->cap_children;
+    memset(e, 0, sizeof(Tracked));
+    e->raw = raw;
+    e->child_ids = ids;
+    e->child_entries = entries;
+    e->child_keys = keys;
+    e->cap_raw = cap_raw;
+    e->cap_children = cap_children;
+    return e;
 }
 
 static void mark_from(Core *c, PyObject *root, PyObject ***stack, size_t *depth, size_t *cap)
@@ -1034,7 +1052,7 @@ void wcf_maybe_sweep(Core *c)
                 wcf_internal_error(c, "buffer tracking release");
             Py_XDECREF(done);
         }
-        free_tracked(dead[i]);
+        free_tracked(c, dead[i]);
     }
     free(dead);
     int64_t grown = 2 * (int64_t)c->tracked.count;
@@ -1046,7 +1064,7 @@ void wcf_values_free(Core *c)
     if (c->tracked.slots != NULL) {
         for (size_t i = 0; i <= c->tracked.mask; i++)
             if (wcf_ptrmap_live(&c->tracked.slots[i]))
-                free_tracked(c->tracked.slots[i].value);
+                free_tracked(NULL, c->tracked.slots[i].value);
         wcf_ptrmap_free(&c->tracked);
     }
     if (c->types.slots != NULL) {
@@ -1061,4 +1079,11 @@ void wcf_values_free(Core *c)
     }
     for (int i = 0; i < SCALAR_CACHE; i++)
         Py_CLEAR(c->object_cache[i].obj);
+    while (c->free_tracked != NULL) {
+        Tracked *e = c->free_tracked;
+        c->free_tracked = (Tracked *)(void *)e->type;
+        free(e->raw);
+        free(e);
+    }
+    c->nfree_tracked = 0;
 }
