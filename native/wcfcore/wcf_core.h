@@ -286,6 +286,8 @@ TypeInfo *wcf_type_info(Core *c, PyTypeObject *type);
 void wcf_maybe_sweep(Core *c);
 void wcf_values_free(Core *c);
 int wcf_is_scalar(Core *c, PyTypeObject *type);
+/* PyErr_Clear, except that a KeyboardInterrupt is handed back to the program (PyErr_SetInterrupt) */
+void wcf_clear_error(void);
 /* calls helper `h` with `args` (a new tuple, consumed); NULL without an exception on failure */
 PyObject *wcf_call_helper(Core *c, int h, PyObject *args);
 /* text of a str for JSON/text columns (UTF-8, lone surrogates escaped); NULL on failure (cleared) */

@@ -17,6 +17,10 @@ static void append_row(Core *c, PyObject *list, PyObject *row)
 void wcf_internal_error(Core *c, const char *where)
 {
     PyObject *type = NULL, *value = NULL, *tb = NULL;
+    if (PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) {
+        wcf_clear_error(); /* the program's Ctrl-C, not an error of ours */
+        return;
+    }
     PyErr_Fetch(&type, &value, &tb);
     if (c->internal_errors++ >= MAX_INTERNAL_ERROR_NOTICES) {
         Py_XDECREF(type);

@@ -23,8 +23,18 @@ PyObject *wcf_call_helper(Core *c, int h, PyObject *args)
         result = PyObject_Call(c->h[h], args, NULL);
     Py_DECREF(args);
     if (result == NULL)
-        PyErr_Clear();
+        wcf_clear_error();
     return result;
+}
+
+void wcf_clear_error(void)
+{
+    /* A Ctrl-C that arrives while a helper runs is raised inside it; hand it back to the program (it is
+     * raised again at the program's next instruction) instead of swallowing it with the helper's failure. */
+    int interrupted = PyErr_ExceptionMatches(PyExc_KeyboardInterrupt);
+    PyErr_Clear();
+    if (interrupted)
+        PyErr_SetInterrupt();
 }
 
 const char *wcf_utf8(PyObject *text, Py_ssize_t *len, PyObject **keep)
