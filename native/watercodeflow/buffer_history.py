@@ -222,3 +222,190 @@ def element_history(conn, object_id, index=None, decode=True):
                                     "after": decode_value(new_raw)})
         window = new
     return history
+
+
+# -- byte-level deltas for the export stream -------------------------------------------------------------------
+
+_DELTA_LEAF = 16  # elements compared one by one once a bisected range is this small
+
+
+def _c_strides(shape, itemsize):
+    strides, size = [], itemsize
+    for n in reversed(shape):
+        strides.append(size)
+        size *= n
+    return list(reversed(strides))
+
+
+class _ObjectGeometry:
+    """Where an object's elements sit in its region: C-contiguous (one byte range) or strided (positions)."""
+
+    def __init__(self, layout):
+        self.region = layout["region"]
+        self.itemsize = layout["itemsize"]
+        self.first = layout["offset"]
+        self.count = _count(layout["shape"])
+        self.contiguous = layout["strides"] == _c_strides(layout["shape"], self.itemsize) or self.count <= 1
+        self.positions = None if self.contiguous else [at for _, at in _selected(layout, None)]
+        if self.contiguous:
+            self.low, self.high = self.first, self.first + self.count * self.itemsize
+        else:
+            self.low, self.high = min(self.positions), max(self.positions) + self.itemsize
+
+    def changed(self, old, new, low, high):
+        """Flat indices, ascending, of the elements whose bytes differ between old and new within [low, high)."""
+        size = self.itemsize
+        out = []
+
+        def differs(at):
+            return old[at:at + size] != new[at:at + size] or len(old) < at + size
+
+        if not self.contiguous:
+            return [flat for flat, at in enumerate(self.positions) if at + size > low and at < high and differs(at)]
+        first = max(0, (low - self.first) // size)
+        last = min(self.count, -(-(high - self.first) // size))
+        pending = [(first, last)]
+        while pending:  # bisect: equal halves are skipped at C speed, so sparse writes cost O(log n) compares
+            start, end = pending.pop()
+            a, b = self.first + start * size, self.first + end * size
+            if start >= end or (old[a:b] == new[a:b] and len(old) >= b):
+                continue
+            if end - start <= _DELTA_LEAF:
+                out.extend(flat for flat in range(start, end) if differs(self.first + flat * size))
+            else:
+                middle = (start + end) // 2
+                pending.append((middle, end))
+                pending.append((start, middle))
+        out.sort()
+        return out
+
+    def position(self, flat):
+        return self.first + flat * self.itemsize if self.contiguous else self.positions[flat]
+
+
+def _hex(data, max_chars):
+    text = data.hex()
+    return text if not max_chars or len(text) <= max_chars else text[:max_chars] + "\u2026"
+
+
+class BufferDeltaStream:
+    """Replays buffer_writes rows in (step, rowid) order and says, step by step, which elements of which objects
+    the program wrote: {object_id: [{"offset", "length", "index", "before", "after"}]}. `offset` and `length` are
+    bytes of the object's elements in C order (as obj.tobytes() lays them out), `index` the flat index of the
+    first element of the run, `before`/`after` hex (cut after `max_chars` characters with …; `before` None for
+    bytes that did not exist yet). Fingerprint rows give {"offset", "length", "fingerprint"}: no values."""
+
+    def __init__(self, rows, max_chars=0):
+        self._rows = iter(rows)  # (step, object_id, kind, offset, length, after), ordered by step, rowid
+        self._next = next(self._rows, None)
+        self._bytes = {}  # region -> bytearray of its content as replayed so far
+        self._objects = {}  # object_id -> _ObjectGeometry (its latest layout)
+        self._by_region = {}  # region -> {object_id}
+        self.max_chars = max_chars
+
+    def is_tracked(self, object_id):
+        """True once a layout row described the object (its writes come as deltas from then on)."""
+        return object_id in self._objects
+
+    def next_step(self):
+        """The step of the next row not yet taken, or None at the end."""
+        return None if self._next is None else self._next[0]
+
+    def take(self, step):
+        """Every row up to `step` applied; the deltas of the rows of `step` itself, by object id."""
+        before = {}  # region -> its bytes before this step's first write
+        dirty = {}  # region -> [low, high) written at this step
+        fingerprints = []
+        while self._next is not None and self._next[0] <= step:
+            row_step, object_id, kind, offset, length, after = self._next
+            self._next = next(self._rows, None)
+            if kind == "layout":
+                self._add_layout(object_id, after, offset)
+                continue
+            if kind in ("snapshot", "full", "diff") and after is not None:
+                current = self._bytes.get(object_id)
+                if current is not None and row_step == step and object_id not in before:
+                    before[object_id] = bytes(current)
+                if kind == "diff":
+                    if current is None:
+                        continue  # a diff without a snapshot: not in a well-formed recording
+                    if offset + len(after) > len(current):
+                        current.extend(b"\0" * (offset + len(after) - len(current)))
+                    current[offset:offset + len(after)] = after
+                    low, high = offset, offset + len(after)
+                else:
+                    self._bytes[object_id] = bytearray(after)
+                    low, high = 0, max(len(after), len(current) if current is not None else 0)
+                if current is not None and row_step == step:
+                    span = dirty.get(object_id)
+                    dirty[object_id] = (low, high) if span is None else (min(span[0], low), max(span[1], high))
+            elif kind == "gone":
+                self._bytes.pop(object_id, None)
+                for gone in self._by_region.pop(object_id, ()):
+                    self._objects.pop(gone, None)
+            elif kind == "fingerprint":
+                self._bytes.pop(object_id, None)  # its content is no longer known
+                if row_step == step:
+                    fingerprints.append((object_id, offset, length, after))
+        out = {}
+        for region, (low, high) in dirty.items():
+            old, new = before.get(region), self._bytes.get(region)
+            if old is None or new is None:
+                continue
+            for object_id in self._by_region.get(region, ()):
+                geometry = self._objects[object_id]
+                if geometry.high <= low or geometry.low >= high:
+                    continue
+                deltas = self._deltas(geometry, old, new, low, high)
+                if deltas:
+                    out.setdefault(object_id, []).extend(deltas)
+        for region, offset, length, digest in fingerprints:
+            for object_id in self._by_region.get(region, ()):
+                geometry = self._objects[object_id]
+                low, high = max(offset, geometry.low), min(offset + length, geometry.high)
+                if low < high:
+                    out.setdefault(object_id, []).append({"offset": low - geometry.low, "length": high - low,
+                                                          "fingerprint": bytes(digest or b"").hex()})
+        return out
+
+    def _add_layout(self, object_id, text, offset):
+        try:
+            layout = json.loads(text)
+            layout["offset"] = offset  # where element 0 is: the row's offset column
+        except (TypeError, ValueError):
+            return
+        old = self._objects.get(object_id)
+        if old is not None:
+            self._by_region.get(old.region, set()).discard(object_id)
+        self._objects[object_id] = geometry = _ObjectGeometry(layout)
+        self._by_region.setdefault(geometry.region, set()).add(object_id)
+
+    def _deltas(self, geometry, old, new, low, high):
+        """Runs of consecutive changed elements (split where the old bytes stop existing: a buffer that grew)."""
+        flats = geometry.changed(old, new, low, high)
+        deltas = []
+        start = 0
+        for k in range(1, len(flats) + 1):
+            if k == len(flats) or flats[k] != flats[k - 1] + 1 or \
+                    self._absent(geometry, old, flats[k]) != self._absent(geometry, old, flats[start]):
+                deltas.append(self._delta(geometry, old, new, flats[start], flats[k - 1] + 1))
+                start = k
+        return deltas
+
+    @staticmethod
+    def _absent(geometry, old, flat):
+        return len(old) < geometry.position(flat) + geometry.itemsize
+
+    @staticmethod
+    def _elements(geometry, data, start, end):
+        size = geometry.itemsize
+        if geometry.contiguous:
+            at = geometry.position(start)
+            return bytes(data[at:at + (end - start) * size])
+        return b"".join(bytes(data[at:at + size]) for at in map(geometry.position, range(start, end)))
+
+    def _delta(self, geometry, old, new, start, end):
+        size = geometry.itemsize
+        before = None if self._absent(geometry, old, start) else _hex(self._elements(geometry, old, start, end), self.max_chars)
+        return {"offset": start * size, "length": (end - start) * size, "index": start, "before": before,
+                "after": _hex(self._elements(geometry, new, start, end), self.max_chars)}

@@ -1,10 +1,12 @@
-# The export stream: every change of the value a name shows, in step order, replayed in memory (iter_events).
-# ChangeStreamQueries is a mixin of reader.Recording; the stream must not query per event nor write anything.
+# The export stream: every change of the value a name shows, in step order, replayed in memory (iter_events),
+# with byte-level deltas of buffers from buffer_writes. ChangeStreamQueries is a mixin of reader.Recording; the
+# stream must not query per event nor write anything.
 from __future__ import annotations
 
 import sqlite3
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
 
+from .buffer_history import BufferDeltaStream
 from .reader_records import VariableChange
 from .value_render import DEPTH_CUT, ObjectState, RenderLimits, ValueRenderer, decode_children
 
@@ -42,6 +44,8 @@ class ChangeStream:
 
     def __init__(self, recording: Recording, limits: RenderLimits):
         self.rec = recording
+        self.max_chars = 0 if limits.max_chars >= 10 ** 12 else limits.max_chars  # hex of buffer deltas is cut too
+        self.buffers = BufferDeltaStream(())
         self.binding: Dict[Tuple[int, int], Optional[int]] = {}  # (scope, name) -> value_id
         self.scope_names: Dict[int, set] = {}  # scope -> name ids bound in it
         self.states: Dict[int, ObjectState] = {}
@@ -178,11 +182,15 @@ class ChangeStream:
                                      "ORDER BY b.step, b.rowid")
         states = rec._ordered_rows("SELECT step, object_id, length, children, cut FROM object_states "
                                    "ORDER BY step, rowid")
+        self.buffers = buffers = BufferDeltaStream(rec._ordered_rows(
+            "SELECT step, object_id, kind, offset, length, after FROM buffer_writes ORDER BY step, rowid")
+            if rec._has_table("buffer_writes") else (), max_chars=self.max_chars)
         next_step, next_frame, next_end = next(steps, None), next(frames, None), next(ends, None)
         next_scope_end = next(scope_ends, None)
         next_binding, next_state = next(bindings, None), next(states, None)
-        while next_binding is not None or next_state is not None:
-            step = min(row[0] for row in (next_binding, next_state) if row is not None)
+        while next_binding is not None or next_state is not None or buffers.next_step() is not None:
+            step = min(candidate for candidate in (next_binding and next_binding[0], next_state and next_state[0],
+                                                   buffers.next_step()) if candidate is not None)
             while next_end is not None and next_end[0] < step:
                 self._drop_frame(next_end[1])
                 next_end = next(ends, None)
@@ -206,6 +214,7 @@ class ChangeStream:
                 self._set_state(object_id, length, children, cut)
                 changed_objects.append(object_id)
                 next_state = next(states, None)
+            written = buffers.take(step)  # object -> byte deltas of the writes shown from this step on
             rebound = set()
             while next_binding is not None and next_binding[0] == step:
                 _s, scope_id, name_id, value_id, type_name, display, value_object = next_binding
@@ -218,9 +227,11 @@ class ChangeStream:
                 next_binding = next(bindings, None)
             for object_id in changed_objects:
                 touched.update(self._holders_reaching(object_id))
+            for object_id in written:
+                touched.update(self.holders.get(object_id, ()))
             cause = self._cause(step, at_step)
             for key in sorted(touched):
-                change = self._change(step, key, cause)
+                change = self._change(step, key, cause, None if key in rebound else written)
                 if change is not None:
                     yield change
 
@@ -234,21 +245,29 @@ class ChangeStream:
         file, _name, qualname, _first = self.rec.code.get(code_id, ("<unknown>", "", "<unknown>", 0))
         return cause_step, file, line, qualname, thread_id
 
-    def _change(self, step: int, key: Tuple[int, int], cause: Tuple[int, str, int, str, int]
-                ) -> Optional[VariableChange]:
+    def _change(self, step: int, key: Tuple[int, int], cause: Tuple[int, str, int, str, int],
+                written: Optional[Dict[int, List[dict]]] = None) -> Optional[VariableChange]:
         rec = self.rec
         scope_id, name_id = key
         value_id = self.binding.get(key)
         text = None if value_id is None else self._render(value_id)
-        elements = self._element_texts(value_id)
         previous = self.shown.get(key)
-        if previous is not None and previous[0] == text and (previous[1] == elements or elements is None):
+        object_id = None if value_id is None else rec._value_row(value_id)[2]
+        # A tracked buffer's writes come from buffer_writes, exactly and at the step they show; its object
+        # states (small arrays' elements, noticed at the next step of a frame that sees it) would repeat them.
+        elements = None if self.buffers.is_tracked(object_id) else self._element_texts(value_id)
+        # A write into a buffer is a change of every name bound to it, its deltas the bytes (not element texts).
+        byte_deltas = written.get(object_id) if written and object_id is not None else None
+        if byte_deltas is None and previous is not None and previous[0] == text and \
+                (previous[1] == elements or elements is None):
             return None
         if previous is None and value_id is None:
             return None  # deleted before it was ever shown (e.g. dropped with its frame)
         self.shown[key] = (text, elements)
         deltas: List[dict] = []
-        if previous is not None and previous[1] is not None and elements is not None:
+        if byte_deltas is not None:
+            deltas = byte_deltas
+        elif previous is not None and previous[1] is not None and elements is not None:
             old_elements = previous[1]
             for element_key in list(old_elements) + [k for k in elements if k not in old_elements]:
                 before, after = old_elements.get(element_key), elements.get(element_key)
