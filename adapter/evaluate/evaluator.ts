@@ -462,10 +462,10 @@ export class RecordedEvaluator {
     }
     if (a.t === 'str' && b.t === 'str') return a.v === b.v;
     if (a.t === 'none' || b.t === 'none') return a.t === b.t;
-    if (this.identical(a, b)) return true;
     if (this.bufferOf(a)?.type === 'numpy.ndarray' || this.bufferOf(b)?.type === 'numpy.ndarray') {
       throw new EvaluationError('comparing a numpy array with == gives an array of booleans; compare elements instead, e.g. a[0] == b[0]');
     }
+    if (this.identical(a, b)) return true;
     const la = this.itemsOf(a, '==');
     const lb = this.itemsOf(b, '==');
     if (la && lb && a.t !== 'str' && b.t !== 'str') return la.length === lb.length && la.every((v, i) => this.equal(v, lb[i]));

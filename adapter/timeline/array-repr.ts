@@ -31,10 +31,12 @@ export function dtypeSuffix(layout: BufferLayout, codec: ElementCodec): string {
   return DEFAULT_NUMPY_DTYPES.has(codec.name) ? '' : `, dtype=${codec.name}`;
 }
 
-/** `dtype('float32')` as numpy prints `a.dtype`. */
+/** `dtype('float32')` as numpy prints `a.dtype` (`dtype('>f8')` for the non-native byte order). */
 export function dtypeRepr(layout: BufferLayout, codec: ElementCodec): string {
   if (layout.descr) return `dtype(${descrText(layout.descr)})`;
-  const name = codec.name.startsWith("'") ? codec.name : `'${codec.name}'`;
+  if (layout.dtype?.startsWith('>') && codec.itemsize > 1) return `dtype('${layout.dtype}')`;
+  // A quoted name is the dtype's str ('|S3', '<U2'): numpy's dtype repr drops the '|' of byte strings.
+  const name = codec.name.startsWith("'") ? codec.name.replace("'|", "'") : `'${codec.name}'`;
   return `dtype(${name})`;
 }
 

@@ -140,6 +140,7 @@ export async function scanElementChanges(history: BufferHistory, selection: Elem
     }
     const wanted = batch.filter((r) => index.kind[r] !== BufferRowKind.Gone && index.kind[r] !== BufferRowKind.Fingerprint).map((r) => index.rowid[r]);
     const windows = wanted.length ? await source.readWindows(wanted, low, high) : new Map<number, Buffer>();
+    if (options.cancelled?.()) throw new RequestCancelled(); // a `cancel` is read while the query runs
     for (const r of batch) {
       const step = index.step[r];
       if (step !== groupStep) { finishStep(); groupStep = step; }

@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { bufferRepr } from '../../adapter/timeline/array-repr';
+import { bufferRepr, dtypeRepr } from '../../adapter/timeline/array-repr';
 import { codecOf, elementRepr } from '../../adapter/timeline/buffer-elements';
 import { BufferLayout, indexView, positionOf, positionsOf, viewOf } from '../../adapter/timeline/buffer-layout';
 import { float16ToNumber, floatRepr, toFloat16Bits } from '../../adapter/timeline/narrow-float-repr';
@@ -25,7 +25,7 @@ function layoutOf(o: { dtype: string | null; format?: string | null; shape: numb
 
 const noWhitespace = (s: string) => s.replace(/\s+/g, '');
 
-interface Case { dtype: string; shape: number[]; strides: number[]; itemsize: number; offset: number; hex: string; reprs: string[]; repr: string }
+interface Case { dtype: string; shape: number[]; strides: number[]; itemsize: number; offset: number; hex: string; reprs: string[]; repr: string; dtypeRepr: string }
 
 /** Arrays made by numpy (random values of every dtype, views), with numpy's own repr of each element and of the array. */
 const CASES_SCRIPT = String.raw`
@@ -41,7 +41,8 @@ def emit(a):
         base = base.base
     offset = a.__array_interface__['data'][0] - base.__array_interface__['data'][0]
     out.append({"dtype": a.dtype.str, "shape": list(a.shape), "strides": list(a.strides), "itemsize": a.itemsize,
-                "offset": offset, "hex": base.tobytes().hex(), "reprs": [repr(x) for x in a.ravel()], "repr": repr(a)})
+                "offset": offset, "hex": base.tobytes().hex(), "reprs": [repr(x) for x in a.ravel()], "repr": repr(a),
+                "dtypeRepr": repr(a.dtype)})
 floats = np.concatenate([rng.standard_normal(30) * 10.0 ** rng.integers(-6, 8, 30), [0.0, -0.0, 1.0, 0.1, 1/3, 65504, 1e-5, 2.5]])
 for t in ["<f8", ">f8", "<f4", ">f4", "<f2", ">f2"]:
     emit(floats.astype(t))
@@ -81,6 +82,7 @@ test('elements and arrays read from bytes print as numpy prints them (every dtyp
     const reprs = Array.from(positions, (at) => elementRepr(codec.decode(data, at)));
     assert.deepEqual(reprs, c.reprs, `elements of ${c.dtype} ${JSON.stringify(c.shape)} strides ${JSON.stringify(c.strides)}`);
     assert.equal(noWhitespace(bufferRepr(layout, codec, data, view, Infinity)!), noWhitespace(c.repr), `repr of ${c.dtype} ${JSON.stringify(c.shape)}`);
+    assert.equal(dtypeRepr(layout, codec), c.dtypeRepr);
   }
 });
 

@@ -239,3 +239,21 @@ test('a bytearray: its bytes as children, its history, and growing', { ...TIMEOU
     assert.deepEqual(history.entries.map((e: any) => [fixture.label(e.line), e.before, e.after]), [['@set_data', '104', '72']]);
   });
 });
+
+test('timeline/bufferHistory can be cancelled while it reads (DAP cancel with its requestId)', { ...TIMEOUT, skip }, async () => {
+  await withSession(async (session) => {
+    await open(session);
+    await gotoLine(session, 'end');
+    const client = session.client as unknown as { sequence: number };
+    const seq: number = client.sequence; // the seq the next request gets (ProtocolClient numbers them 1, 2, …)
+    const answer = session.raw('timeline/bufferHistory', { variable: 'big' });
+    await session.request('cancel', { requestId: seq });
+    const response = await answer;
+    assert.equal(response.success, false);
+    assert.equal(response.message, 'cancelled');
+    // The adapter goes on answering.
+    const done = await session.request('timeline/bufferHistory', { variable: 'big', count: 5 });
+    assert.equal(done.total, 2);
+    assert.deepEqual(done.entries.map((e: any) => [e.index, e.before, e.after]), [[123456, '0.0', '1.5'], [599999, '0.0', '-2.25']]);
+  });
+});
