@@ -29,6 +29,9 @@ interface ResolvedBreakpoint {
 
 interface DataWatch { id: number; loc: DataLocation; label: string; stops: Int32Array; bufferStops?: BufferWatchStops }
 
+/** Hits per breakpoint whose condition / logpoint message `probeExpressions` evaluates ahead. */
+export const PROBED_HITS = 2000;
+
 export const EXCEPTION_FILTERS = [
   { filter: 'raised', label: 'Raised Exceptions', default: false, description: 'Stop at every raise, in both directions' },
   { filter: 'uncaught', label: 'Uncaught Exceptions', default: true, description: 'Stop at the exception that ended the program' },
@@ -72,6 +75,35 @@ export class BreakpointManager {
     const evaluates = (x: { condition?: string; logMessage?: string }) => !!(x.condition?.trim() || x.logMessage !== undefined);
     for (const specs of this.sourceSpecs.values()) if (specs.some(({ spec }) => evaluates(spec))) return true;
     return this.functionSpecs.some(evaluates);
+  }
+
+  /**
+   * Evaluates the conditions and logpoint messages of source breakpoints (of `sourcePath` with `specs`, or all
+   * set so far) in `rec` at their first `limit` hits and drops the results. Run inside BufferHistory.settle, it
+   * loads the array states they read, so resolving them afterwards (synchronously) finds those states.
+   */
+  probeExpressions(rec: Recording, sourcePath?: string, specs?: SourceBreakpointSpec[], limit = PROBED_HITS): void {
+    const sources: Array<[string, SourceBreakpointSpec[]]> = sourcePath !== undefined ? [[sourcePath, specs ?? []]]
+      : [...this.sourceSpecs].map(([source, list]) => [source, list.map((s) => s.spec)]);
+    for (const [source, list] of sources) {
+      const fileId = findFileId(rec, source);
+      if (fileId === undefined) continue;
+      for (const spec of list) {
+        const condition = spec.condition?.trim() ? spec.condition : undefined;
+        if (!condition && spec.logMessage === undefined) continue;
+        const template = spec.logMessage !== undefined ? compileLogMessage(spec.logMessage) : undefined;
+        const hits = rec.stepsOfLine(fileId, spec.line);
+        for (let i = 0; i < Math.min(limit, hits.length); i++) {
+          const step = hits[i];
+          try {
+            if (condition) new RecordedEvaluator(rec, step, rec.stepFrame[step]).evaluateValue(condition);
+            template?.(rec, step);
+          } catch {
+            // reported when the breakpoint is resolved for real
+          }
+        }
+      }
+    }
   }
 
   /** Replaces the breakpoints of one source file. New logpoints' output over the whole recording is returned. */

@@ -285,6 +285,7 @@ export class WaterCodeFlowSession extends DebugSession {
     if (this.breakpoints.needsValues()) {
       try { await rec.valuesReady; } catch (err) { throw new UserError(errorMessage(err)); }
     }
+    if (this.breakpoints.needsValues()) await rec.buffers.settle(() => this.breakpoints.probeExpressions(rec));
     this.rec = rec;
     const logs = this.breakpoints.attach(rec);
     this.engine = new ReplayEngine(rec, this.breakpoints);
@@ -365,12 +366,17 @@ export class WaterCodeFlowSession extends DebugSession {
 
   // ---- breakpoints ----
 
-  private setBreakpoints(args: DebugProtocol.SetBreakpointsArguments, after: (fn: () => void) => void) {
+  private async setBreakpoints(args: DebugProtocol.SetBreakpointsArguments, after: (fn: () => void) => void) {
     const sourcePath = args.source.path;
     if (!sourcePath) throw new UserError('setBreakpoints needs a source with a file path.');
     const specs = (args.breakpoints ?? args.lines?.map((line): DebugProtocol.SourceBreakpoint => ({ line })) ?? []).map((b) => ({
       line: b.line, condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage,
     }));
+    // Conditions and logpoints that read recorded arrays: their states are loaded first (at the first hits).
+    if (this.rec && specs.some((b) => b.condition?.trim() || b.logMessage !== undefined)) {
+      const rec = this.rec;
+      await rec.buffers.settle(() => this.breakpoints.probeExpressions(rec, sourcePath, specs));
+    }
     const { statuses, logs } = this.breakpoints.setSourceBreakpoints(sourcePath, specs);
     after(() => this.emitLogs(logs));
     return { breakpoints: statuses.map(toDapBreakpoint) };

@@ -257,3 +257,26 @@ test('timeline/bufferHistory can be cancelled while it reads (DAP cancel with it
     assert.deepEqual(done.entries.map((e: any) => [e.index, e.before, e.after]), [[123456, '0.0', '1.5'], [599999, '0.0', '-2.25']]);
   });
 });
+
+test('breakpoint conditions and logpoints read recorded array elements', { ...TIMEOUT, skip }, async () => {
+  await withSession(async (session) => {
+    await open(session);
+    const line = fixture.line('snap_body');
+    const set = await session.request('setBreakpoints', {
+      source: { path: fixture.path },
+      breakpoints: [{ line, condition: 'len(values) == 16 and values[3] == 10' }],
+    });
+    assert.equal(set.breakpoints[0].verified, true, JSON.stringify(set.breakpoints[0]));
+    assert.equal(set.breakpoints[0].message, undefined, 'the condition evaluated without errors');
+    await session.move('gotoStep', { step: 0 });
+    const stop = await session.step('continue');
+    assert.equal(stop.reason, 'breakpoint');
+    assert.equal(await session.valueOf('label'), "'after_add'");
+    const output = session.waitForEvent('output');
+    await session.request('setBreakpoints', { source: { path: fixture.path }, breakpoints: [{ line, logMessage: '{label}: {values[3]}' }] });
+    await output;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const lines = session.outputText('console').split('\n').filter((l) => /^\[step \d+\] /.test(l)).map((l) => l.replace(/^\[step \d+\] /, ''));
+    assert.deepEqual(lines.slice(0, 5), ['after_set: 7', 'after_fill: 7', 'after_add: 10', 'm_after_set: 0.3', 'm_after_scale: 0.6']);
+  });
+});
