@@ -406,6 +406,7 @@ class BufferDeltaStream:
 
     def _delta(self, geometry, old, new, start, end):
         size = geometry.itemsize
-        before = None if self._absent(geometry, old, start) else _hex(self._elements(geometry, old, start, end), self.max_chars)
+        before = None if self._absent(geometry, old, start) else \
+            _hex(self._elements(geometry, old, start, end), self.max_chars)
         return {"offset": start * size, "length": (end - start) * size, "index": start, "before": before,
                 "after": _hex(self._elements(geometry, new, start, end), self.max_chars)}

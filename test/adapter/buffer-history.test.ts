@@ -173,7 +173,7 @@ test('element history: every step that changed chosen elements, old and new valu
   const { rec, ids } = await matrixRecording(false);
   const index = await rec.buffers.ensureIndex();
   const layoutA = index.layoutAt(ids.a, rec.lastStep)!;
-  const history = async (objectId: number, layout: BufferLayout, pick?: Parameters<typeof selectElements>[2]) => {
+  const history = async (layout: BufferLayout, pick?: Parameters<typeof selectElements>[2]) => {
     const selection = selectElements(layout, viewOf(layout), pick);
     const codec = rec.buffers.codec(layout);
     const out: string[] = [];
@@ -185,18 +185,18 @@ test('element history: every step that changed chosen elements, old and new valu
     });
     return out;
   };
-  assert.deepEqual(await history(ids.a, layoutA, [0, 3]), ['3:3:0.75->0.1']);
-  assert.deepEqual(await history(ids.a, layoutA, 23), ['4:23:5.75->-5.5'], 'written through the view v');
-  assert.deepEqual(await history(ids.a, layoutA, { start: 0, stop: 1 }), ['7:0:0.0->2.0']);
-  assert.deepEqual(await history(ids.a, layoutA, [1, -1]), ['5:11:2.75->3.75']);
-  const all = await history(ids.a, layoutA);
+  assert.deepEqual(await history(layoutA, [0, 3]), ['3:3:0.75->0.1']);
+  assert.deepEqual(await history(layoutA, 23), ['4:23:5.75->-5.5'], 'written through the view v');
+  assert.deepEqual(await history(layoutA, { start: 0, stop: 1 }), ['7:0:0.0->2.0']);
+  assert.deepEqual(await history(layoutA, [1, -1]), ['5:11:2.75->3.75']);
+  const all = await history(layoutA);
   assert.equal(all.length, 1 + 2 + 6 + 2, 'one entry per changed element and step');
   assert.deepEqual(all.filter((e) => e.startsWith('7:')), ['7:0:0.0->2.0', '7:20:5.0->3.0'], 'two ranges of one step: one entry each, in index order');
   // The view v = a[::-1, ::2]: its (0, 1) is a[3, 2] (flat 20), its (0, 2) is a[3, 4] (flat 22).
   const layoutV = index.layoutAt(ids.v, rec.lastStep)!;
-  assert.deepEqual(await history(ids.v, layoutV, [0, 2]), ['4:2:5.5->7.0']);
-  assert.deepEqual(await history(ids.v, layoutV, [0, 1]), ['7:1:5.0->3.0']);
-  assert.deepEqual(await history(ids.v, layoutV, { start: 3, stop: 6 }), [], 'row 1 of v is a[2, ::2], never written');
+  assert.deepEqual(await history(layoutV, [0, 2]), ['4:2:5.5->7.0']);
+  assert.deepEqual(await history(layoutV, [0, 1]), ['7:1:5.0->3.0']);
+  assert.deepEqual(await history(layoutV, { start: 3, stop: 6 }), [], 'row 1 of v is a[2, ::2], never written');
   await rec.close();
 });
 
