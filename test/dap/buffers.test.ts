@@ -219,6 +219,15 @@ test('a data breakpoint on the array variable stops at every write of any elemen
     await session.move('gotoStep', { step: 0 });
     stop = await session.step('continue');
     assert.equal(stop.description, 'm[2, 3]: 1.1 \u2192 2.2');
+    // A slice: any of its elements; a[4:6] is written by fill() and by np.add.
+    const slice = await session.request('dataBreakpointInfo', { name: 'a[4:6]' });
+    const [bp] = (await session.request('setDataBreakpoints', { breakpoints: [{ dataId: slice.dataId }] })).breakpoints;
+    assert.equal(bp.message, '2 changes in the recording');
+    await session.move('gotoStep', { step: 0 });
+    stop = await session.step('continue');
+    assert.equal(stop.description, 'a[4:6][0]: 0 \u2192 5 (+1 more element)');
+    stop = await session.step('continue');
+    assert.equal(stop.description, 'a[4:6][0]: 5 \u2192 9 (+1 more element)');
   });
 });
 
