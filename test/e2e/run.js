@@ -358,6 +358,41 @@ async function main() {
       await stopSession(page);
     });
 
+    await h.check('numpy arrays: the Variables view shows the elements recorded at the step, and Step Back undoes a write', async () => {
+      const numpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+      if (!numpy) h.skip('numpy is not installed for python3 on PATH (the interpreter the examples use)');
+      const arrays = markerLines(path.join(root, 'examples', 'arrays.py'));
+      await wb.dismissNotifications(page);
+      await wb.openFile(page, 'arrays.py');
+      await wb.toggleBreakpoint(page, arrays.total);
+      await wb.runCommand(page, 'Debug: Select and Start Debugging');
+      await wb.pickQuickPickRow(page, /arrays\.py \(numpy/);
+      try {
+        await checkArrayElements(page, arrays);
+      } finally {
+        await wb.toggleBreakpoint(page, arrays.total);
+        await stopSession(page);
+      }
+    });
+
+    async function checkArrayElements(page, arrays) {
+      await wb.waitForStop(page, 120_000);
+      expect((await wb.topFrameLine(page)) === arrays.total, `stopped on line ${arrays.total}`, await wb.topFrameLine(page));
+      await wb.expandVariable(page, 'weights');
+      await wb.expandVariable(page, '1');
+      await screenshot(page, 'array-elements');
+      let vars = await wb.variables(page);
+      // arange(12).reshape(3, 4): row 1 was scaled by 10 through a view, then np.add(..., out=) added 1.
+      const values = vars.map((v) => `${v.name}=${v.value}`).join(' ');
+      expect(/41\.?0?\b/.test(values) && /71\.?0?\b/.test(values), 'row 1 holds 41 … 71 after np.add(out=)', vars);
+      await wb.stepWith(page, 'Step Back');
+      expect((await wb.topFrameLine(page)) === arrays['add-out'], `Step Back reaches line ${arrays['add-out']}`, await wb.topFrameLine(page));
+      vars = await wb.variables(page);
+      await screenshot(page, 'array-after-step-back');
+      const before = vars.map((v) => `${v.name}=${v.value}`).join(' ');
+      expect(/\b40\.?0?\b/.test(before) && !/41\.?0?\b/.test(before), 'before np.add the row holds 40 … 70', vars);
+    }
+
     await h.check('a longer run shows a cancellable "Recording" progress; Cancel stops recording and opens the part so far', async () => {
       await wb.runCommand(page, 'Debug: Select and Start Debugging');
       await wb.pickQuickPickRow(page, 'e2e: long recording');

@@ -22,11 +22,20 @@ class Harness {
       this.record('PASS', name, `${((Date.now() - started) / 1000).toFixed(1)} s`);
       return true;
     } catch (err) {
+      if (err instanceof Skip) {
+        this.record('SKIP', name, err.message);
+        return false;
+      }
       this.record('FAIL', name, err && err.stack ? err.stack.split('\n').slice(0, 4).join('\n    ') : String(err));
       if (requires) this.blockedBy = name;
       await this.onFailure(name).catch(() => undefined);
       return false;
     }
+  }
+
+  /** Ends the running check as SKIP with `reason` (a machine lacks what it needs; never a silent pass). */
+  skip(reason) {
+    throw new Skip(reason);
   }
 
   record(status, name, detail) {
@@ -44,6 +53,8 @@ class Harness {
     return `${passed} passed, ${failed} failed, ${skipped} skipped`;
   }
 }
+
+class Skip extends Error {}
 
 /** Throws with `message` and the actual value when `condition` is false. */
 function expect(condition, message, actual) {

@@ -171,6 +171,19 @@ async function variables(page) {
   })));
 }
 
+/** Expands the Variables view row named `name` (the first such row) if it is collapsed. */
+async function expandVariable(page, name) {
+  const escaped = name.replace(/[[\]().*+?^$|\\]/g, '\\$&');
+  const row = page.locator('.debug-variables .monaco-list-row')
+    .filter({ has: page.locator('.name', { hasText: new RegExp(`^\\s*${escaped}(\\s*[=:])?\\s*$`) }) }).first();
+  await row.waitFor({ state: 'visible', timeout: 10_000 });
+  if ((await row.getAttribute('aria-expanded')) === 'false') {
+    await row.click();
+    if ((await row.getAttribute('aria-expanded')) === 'false') await page.keyboard.press('ArrowRight');
+    await page.waitForTimeout(700);
+  }
+}
+
 /** Inline value texts rendered in the active editor (spans of class debug-inline-value), keyed by 1-based line. */
 async function inlineValues(page) {
   return page.evaluate(() => {
@@ -315,6 +328,6 @@ async function debugConsoleText(page) {
 
 module.exports = {
   waitForWorkbench, dismissNotifications, runCommand, openFile, gotoLine, toggleBreakpoint, linesWithGlyph, installHelpers,
-  pressF5, waitForStop, topFrameLine, clickToolbar, toolbarLabels, stepWith, callStack, stackFrameNames, variables, inlineValues,
+  pressF5, waitForStop, topFrameLine, clickToolbar, toolbarLabels, stepWith, callStack, stackFrameNames, variables, inlineValues, expandVariable,
   notifications, debugConsoleText, variableContextMenu, quickPickRows, pickQuickPickRow, answerInputBox, waitForStopChange, altHoverWord, answerFileDialog,
 };
