@@ -957,17 +957,17 @@ static Tracked *new_tracked(Core *c)
         return calloc(1, sizeof(Tracked));
     c->free_tracked = (Tracked *)(void *)e->type;
     c->nfree_tracked--;
-    /* keep the children block for reuse, clear the rest */
+    /* keep the children block for reuse, clear the rest. Not its keys part: the next object may be of a
+     * kind without keys (a list after a dict), and release_children() must then find no keys to release;
+     * a keyed object finds child_keys NULL and gets a block with room for them. */
     PyObject **raw = e->raw;
     int64_t *ids = e->child_ids;
     Tracked **entries = e->child_entries;
-    PyObject **keys = e->child_keys;
     int cap_raw = e->cap_raw, cap_children = e->cap_children;
     memset(e, 0, sizeof(Tracked));
     e->raw = raw;
     e->child_ids = ids;
     e->child_entries = entries;
-    e->child_keys = keys;
     e->cap_raw = cap_raw;
     e->cap_children = cap_children;
     return e;
