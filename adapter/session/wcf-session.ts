@@ -34,6 +34,9 @@ import { adapterCapabilities } from './capabilities';
 import { VariableHandles } from './variable-handles';
 import { VariablesView } from './variables-view';
 
+// A request's arguments are the client's JSON, unchecked: each handler passes them to a method that declares the
+// shape it reads and checks what a user can get wrong (UserError), or reads them through Number()/String().
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Handler = (args: any, after: (fn: () => void) => void, request: DebugProtocol.Request) => unknown | Promise<unknown>;
 
 const CONFIGURATION_DONE_TIMEOUT_MS = 2000;
@@ -62,7 +65,7 @@ export class WaterCodeFlowSession extends DebugSession {
 
   /** Request name -> handler. A handler returns the response body (or undefined) or throws. */
   private readonly handlers: Record<string, Handler> = {
-    initialize: (a, after) => this.initialize(a, after),
+    initialize: (a) => this.initialize(a),
     launch: (a, after) => this.launch(a, after),
     attach: () => { throw new UserError('WaterCodeFlow cannot attach to a running program; use "launch" to record it, or "replay" to open a recording.'); },
     configurationDone: () => { this.configurationDone(); },
@@ -177,7 +180,7 @@ export class WaterCodeFlowSession extends DebugSession {
 
   // ---- lifecycle ----
 
-  private initialize(args: DebugProtocol.InitializeRequestArguments, after: (fn: () => void) => void) {
+  private initialize(args: DebugProtocol.InitializeRequestArguments) {
     // DebugClient.launch() sends a second, bare initialize: keep what the first one announced.
     this.clientArgs = { ...args, supportsProgressReporting: args.supportsProgressReporting || this.clientArgs.supportsProgressReporting };
     return adapterCapabilities(args);

@@ -243,27 +243,26 @@ function decodeInts(encoding: ColumnEncoding, data: Buffer, pos: number, end: nu
     decodeOneByteInts(encoding, data, pos, count, out, offset, nullAs);
     return;
   }
-  let raw = 0;
   let value = 0;
   // One loop per encoding; zigzag values above 2^32 cannot be 32-bit integers.
   switch (encoding) {
     case 'u':
       for (let i = offset; i < last; i++) {
-        raw = intVarint(data, pos, end); pos = cursor;
+        const raw = intVarint(data, pos, end); pos = cursor;
         if (raw > INT32_MAX) throw outOfRange(raw);
         out[i] = raw;
       }
       break;
     case 's':
       for (let i = offset; i < last; i++) {
-        raw = intVarint(data, pos, end); pos = cursor;
+        const raw = intVarint(data, pos, end); pos = cursor;
         if (raw > 0xffffffff) throw outOfRange(raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2);
         out[i] = (raw >>> 1) ^ -(raw & 1);
       }
       break;
     case 'd':
       for (let i = offset; i < last; i++) {
-        raw = intVarint(data, pos, end); pos = cursor;
+        const raw = intVarint(data, pos, end); pos = cursor;
         if (raw > 0xffffffff) throw outOfRange(value + (raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2));
         value += (raw >>> 1) ^ -(raw & 1);
         if ((value | 0) !== value) throw outOfRange(value);
@@ -272,7 +271,7 @@ function decodeInts(encoding: ColumnEncoding, data: Buffer, pos: number, end: nu
       break;
     case 'n':
       for (let i = offset; i < last; i++) {
-        raw = intVarint(data, pos, end); pos = cursor;
+        const raw = intVarint(data, pos, end); pos = cursor;
         if (raw - 1 > INT32_MAX) throw outOfRange(raw - 1);
         out[i] = raw === 0 ? nullAs : raw - 1;
       }

@@ -50,7 +50,7 @@ export async function loadRecording(path: string, options: LoadOptions = {}): Pr
   let rec: Recording;
   let valueChunks: Promise<Map<string, ChunkRow[]>> | undefined;
   try {
-    rec = await readAll(db, path, () => (valueChunks = readChunks(db, VALUE_TABLES)));
+    rec = await readAll(db, path, () => { valueChunks = readChunks(db, VALUE_TABLES); });
   } catch (err) {
     await valueChunks?.catch(() => undefined);
     await db.close();

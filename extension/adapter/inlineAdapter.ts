@@ -9,10 +9,11 @@ export function createInlineAdapter(extensionRoot: string): vscode.DebugAdapterD
   const bundle = path.join(extensionRoot, 'dist', 'adapter-session.js');
   let exported: Record<string, unknown>;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // A bundle loaded by its path at run time, so require() and not an import (which esbuild would inline).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     exported = require(bundle) as Record<string, unknown>;
   } catch (err) {
-    throw new Error(`WaterCodeFlow: the inline adapter needs ${bundle} (built by "npm run build"); loading it failed: ${String(err)}. Turn off "watercodeflow.adapter.inline" to use the normal adapter process.`);
+    throw new Error(`WaterCodeFlow: the inline adapter needs ${bundle} (built by "npm run build"); loading it failed: ${String(err)}. Turn off "watercodeflow.adapter.inline" to use the normal adapter process.`, { cause: err });
   }
   // adapter/session/index.ts exports WaterCodeFlowSession; fall back to its only exported class if it is renamed.
   const candidate = exported.WaterCodeFlowSession ?? Object.values(exported).find((v) => typeof v === 'function');

@@ -88,12 +88,12 @@ test('a logpoint prints every hit of the whole recording at once, in time order,
     const before = session.events.length;
     await setLineBreakpoints(session, basics, [{ marker: 'add_body', logMessage: 'adding {a} and {b}' }]);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const logged = session.events.slice(before).filter((event) => event.event === 'output' && /adding/.test(event.body.output));
+    const logged = session.events.slice(before).filter((event) => event.event === 'output' && /adding/.test(event.body.output ?? ''));
     assert.equal(logged.length, 4, `one output event per hit: ${JSON.stringify(logged.map((e) => e.body.output))}`);
-    const steps = logged.map((event) => Number(/\[step (\d+)\]/.exec(event.body.output)?.[1]));
+    const steps = logged.map((event) => Number(/\[step (\d+)\]/.exec(event.body.output ?? '')?.[1]));
     assert.ok(steps.every((step) => Number.isInteger(step)), `each line carries "[step N]": ${logged.map((e) => e.body.output)}`);
     assert.deepEqual([...steps].sort((x, y) => x - y), steps, 'in time order');
-    assert.deepEqual(logged.map((event) => /adding \d+ and \d+/.exec(event.body.output)?.[0]),
+    assert.deepEqual(logged.map((event) => /adding \d+ and \d+/.exec(event.body.output ?? '')?.[0]),
       ['adding 0 and 1', 'adding 1 and 5', 'adding 6 and 2', 'adding 8 and 7']);
     // A logpoint never stops: continue goes to the end.
     const end = await session.step('continue');
@@ -246,7 +246,7 @@ test('breakpointLocations lists only lines that ran', TIMEOUT, async () => {
     const body = await session.request('breakpointLocations', {
       source: { path: basics.path }, line: 1, endLine: basics.lineCount,
     });
-    const lines = new Set<number>(body.breakpoints.map((location: any) => location.line));
+    const lines = new Set<number>(body.breakpoints.map((location) => location.line));
     for (const ran of ['add_body', 'add_return', 'acc_for', 'acc_call', 'point_init_y', 'describe_text', 'print']) {
       assert.ok(lines.has(basics.line(ran)), `@${ran} ran and must be offered`);
     }
@@ -262,10 +262,11 @@ test('stepInTargets lists the calls that happened from the current line; stepIn 
     });
     assert.equal(basics.label((await session.topFrame()).line), '@describe_point');
     const body = await session.request('stepInTargets', { frameId: (await session.topFrame()).id });
-    const labels: string[] = body.targets.map((target: any) => target.label);
+    const labels: string[] = body.targets.map((target) => target.label);
     assert.ok(labels.some((label) => /__init__|Point/.test(label)), `targets: ${labels}`);
     assert.ok(!labels.some((label) => /add|accumulate/.test(label)), `only calls from this line: ${labels}`);
-    const target = body.targets.find((candidate: any) => /__init__|Point/.test(candidate.label));
+    const target = body.targets.find((candidate) => /__init__|Point/.test(candidate.label));
+    assert.ok(target, `a target for Point.__init__: ${labels}`);
     await session.step('stepIn', { targetId: target.id });
     const top = await session.topFrame();
     assert.match(top.name, /__init__/);

@@ -138,23 +138,23 @@ test('timeline/bufferHistory: an element and a slice, written by a line, a calle
     const frameId = (await session.topFrame()).id;
     const one = await session.request('timeline/bufferHistory', { variable: 'a', frameId, index: 3 });
     assert.equal(one.total, 2);
-    assert.deepEqual(one.entries.map((e: any) => [fixture.label(e.line), e.function, e.index, e.before, e.after]),
+    assert.deepEqual(one.entries.map((e) => [fixture.label(e.line), e.function, e.index, e.before, e.after]),
       [['@set', 'main', 3, '0', '7'], ['@add', 'main', 3, '7', '10']]);
-    assert.ok(one.entries.every((e: any) => e.file === fixture.path));
+    assert.ok(one.entries.every((e) => e.file === fixture.path));
     const slice = await session.request('timeline/bufferHistory', { variable: 'a', frameId, slice: { start: 4, stop: 8 } });
     assert.equal(slice.total, 8);
-    assert.deepEqual(slice.entries.map((e: any) => `${fixture.label(e.line)} ${e.function} a[${e.index}] ${e.before}->${e.after}`), [
+    assert.deepEqual(slice.entries.map((e) => `${fixture.label(e.line)} ${e.function} a[${e.index}] ${e.before}->${e.after}`), [
       '@fill fill a[4] 0->5', '@fill fill a[5] 0->5', '@fill fill a[6] 0->5', '@fill fill a[7] 0->5',
       '@add main a[4] 5->9', '@add main a[5] 5->10', '@add main a[6] 5->11', '@add main a[7] 5->12',
     ]);
-    const steps = slice.entries.map((e: any) => e.step);
+    const steps = slice.entries.map((e) => e.step);
     assert.deepEqual([...steps].sort((x: number, y: number) => x - y), steps, 'in step order');
     const page = await session.request('timeline/bufferHistory', { variable: 'a', frameId, slice: { start: 4, stop: 8 }, start: 3, count: 2 });
     assert.equal(page.total, 8);
-    assert.deepEqual(page.entries.map((e: any) => e.index), [7, 4]);
+    assert.deepEqual(page.entries.map((e) => e.index), [7, 4]);
     // A 2-D array written through a reversed view by a callee: its multi-index, and the callee's line.
     const cell = await session.request('timeline/bufferHistory', { variable: 'm', frameId, index: [1, 2] });
-    assert.deepEqual(cell.entries.map((e: any) => [fixture.label(e.line), e.function, e.index, e.before, e.after]),
+    assert.deepEqual(cell.entries.map((e) => [fixture.label(e.line), e.function, e.index, e.before, e.after]),
       [['@set_m', 'main', [1, 2], '0.6', '0.1'], ['@scale', 'scale', [1, 2], '0.1', '0.2']]);
     // The step of an entry shows the new value; the step before it, the old one.
     await session.move('gotoStep', { step: cell.entries[1].step });
@@ -245,7 +245,7 @@ test('a bytearray: its bytes as children, its history, and growing', { ...TIMEOU
     assert.equal(data.indexedVariables, 7);
     assert.deepEqual(await elements(session, data), own.data_after_grow);
     const history = await session.request('timeline/bufferHistory', { variable: 'data', index: 0 });
-    assert.deepEqual(history.entries.map((e: any) => [fixture.label(e.line), e.before, e.after]), [['@set_data', '104', '72']]);
+    assert.deepEqual(history.entries.map((e) => [fixture.label(e.line), e.before, e.after]), [['@set_data', '104', '72']]);
   });
 });
 
@@ -263,7 +263,7 @@ test('timeline/bufferHistory can be cancelled while it reads (DAP cancel with it
     // The adapter goes on answering.
     const done = await session.request('timeline/bufferHistory', { variable: 'big', count: 5 });
     assert.equal(done.total, 2);
-    assert.deepEqual(done.entries.map((e: any) => [e.index, e.before, e.after]), [[123456, '0.0', '1.5'], [599999, '0.0', '-2.25']]);
+    assert.deepEqual(done.entries.map((e) => [e.index, e.before, e.after]), [[123456, '0.0', '1.5'], [599999, '0.0', '-2.25']]);
   });
 });
 

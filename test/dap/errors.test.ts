@@ -63,7 +63,7 @@ test('a Python older than 3.8 is refused with the version it found', TIMEOUT, as
   fs.writeFileSync(fake, [
     '#!/bin/sh',
     'case "$1" in --version|-V) echo "Python 3.6.15"; exit 0;; esac',
-    `PYTHONPATH="${dir}\${PYTHONPATH:+:\$PYTHONPATH}" exec "${testPython()}" "$@"`,
+    `PYTHONPATH="${dir}\${PYTHONPATH:+:$PYTHONPATH}" exec "${testPython()}" "$@"`,
     '',
   ].join('\n'), { mode: 0o755 });
   const message = await launchFailure({ program: program('basics.py').path, python: fake });
@@ -158,8 +158,8 @@ test('a truncated recording is refused with an actionable message, or opened up 
       // Opened: it must say what was lost.
       const said = session.outputText();
       assert.match(said, /truncat|incomplete|damaged|corrupt/i, `opening a truncated file must warn: ${said}`);
-    } catch (error: any) {
-      const message = String(error.message);
+    } catch (error) {
+      const message = String((error as Error).message);
       assert.ok(message.includes(file), `message should name ${file}: ${message}`);
       // The file name must not be what satisfies the check: look at the message without it.
       assert.match(message.split(file).join('<file>'), /truncat|incomplete|damaged|corrupt|malformed/i, message);

@@ -16,8 +16,10 @@ function runFixture(fixture: string, args: string[] = []): { stdout: string; sta
       cwd: programsDir(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000,
     });
     return { stdout, status: 0 };
-  } catch (error: any) {
-    return { stdout: String(error.stdout ?? ''), status: error.status ?? null };
+  } catch (error) {
+    // execFileSync's error carries the child's output and exit status.
+    const failed = error as { stdout?: string | Buffer; status?: number | null };
+    return { stdout: String(failed.stdout ?? ''), status: failed.status ?? null };
   }
 }
 

@@ -132,9 +132,9 @@ test('gotoTargets offers the previous and next execution of a line, and goto jum
     const source = { path: recursion.path, name: recursion.basename };
     // At the base case (n = 1) the multiply line ran never yet, and runs next in factorial(2).
     const forward = await session.request('gotoTargets', { source, line: recursion.line('fact_multiply') });
-    const next = forward.targets.find((target: any) => /next/i.test(target.label));
+    const next = forward.targets.find((target) => /next/i.test(target.label));
     assert.ok(next, `a "next execution" target: ${JSON.stringify(forward.targets)}`);
-    assert.ok(!forward.targets.some((target: any) => /previous/i.test(target.label)), 'fact_multiply never ran before');
+    assert.ok(!forward.targets.some((target) => /previous/i.test(target.label)), 'fact_multiply never ran before');
     const nextStep = Number(/step (\d+)/.exec(next.label)?.[1]);
     assert.ok(Number.isInteger(nextStep), `the label names the step: ${next.label}`);
     const landed = await session.move('goto', { threadId: session.threadId, targetId: next.id });
@@ -145,9 +145,9 @@ test('gotoTargets offers the previous and next execution of a line, and goto jum
     assert.equal(await session.valueOf('smaller'), '1');
     // Now the check line: its previous execution is the n = 1 call's check.
     const backward = await session.request('gotoTargets', { source, line: recursion.line('fact_check') });
-    const previous = backward.targets.find((target: any) => /previous/i.test(target.label));
+    const previous = backward.targets.find((target) => /previous/i.test(target.label));
     assert.ok(previous, `a "previous execution" target: ${JSON.stringify(backward.targets)}`);
-    assert.ok(!backward.targets.some((target: any) => /next/i.test(target.label)), 'fact_check never runs again');
+    assert.ok(!backward.targets.some((target) => /next/i.test(target.label)), 'fact_check never runs again');
     const previousStep = Number(/step (\d+)/.exec(previous.label)?.[1]);
     const landedBack = await session.move('goto', { threadId: session.threadId, targetId: previous.id });
     assert.equal(landedBack.step, previousStep, `goto lands on the step its label named: ${previous.label}`);

@@ -38,7 +38,7 @@ test('stackTrace gives real frames with paths the editor can open', TIMEOUT, asy
     assert.match(frames[0].name, /scale/);
     assert.equal(frames[1].name, '<module>');
     const loaded = await session.request('loadedSources', {});
-    const paths = loaded.sources.map((source: any) => source.path);
+    const paths = loaded.sources.map((source) => source.path);
     assert.ok(paths.includes(twoFiles.path) && paths.includes(helper.path), `loadedSources: ${paths}`);
   });
 });
@@ -145,7 +145,7 @@ test('completions offer the names in scope at the step', TIMEOUT, async () => {
     });
     const frameId = (await session.topFrame()).id;
     const body = await session.request('completions', { frameId, text: 'to', column: 3 });
-    const labels = body.targets.map((target: any) => target.label);
+    const labels = body.targets.map((target) => target.label);
     assert.ok(labels.includes('total'), `completions for "to": ${labels}`);
     assert.ok(!labels.includes('acc'), 'acc is not in scope in add()');
   });

@@ -73,8 +73,8 @@ test('a hand-written recording: timeline requests read the documented tables', T
     assert.deepEqual(hits.steps, [4]);
     const steps = await session.request('timeline/steps', { start: 0, count: 20 });
     assert.equal(steps.total, 9);
-    assert.deepEqual(steps.steps.map((step: any) => step.depth), [0, 0, 0, 1, 1, 1, 1, 0, 0]);
+    assert.deepEqual(steps.steps.map((step) => step.depth), [0, 0, 0, 1, 1, 1, 1, 0, 0]);
     const history = await session.request('timeline/variableHistory', { name: 'result', everywhere: true });
-    assert.deepEqual(history.changes.map((change: any) => [change.step, change.value]), [[5, '9']]);
+    assert.deepEqual(history.changes.map((change) => [change.step, change.value]), [[5, '9']]);
   });
 });

@@ -44,8 +44,8 @@ test('timeline/variableHistory lists every value of a variable in a frame, paged
     const frameId = (await session.topFrame()).id;
     const history = await session.request('timeline/variableHistory', { name: 'acc', frameId });
     assert.equal(history.total, 5);
-    assert.deepEqual(history.changes.map((change: any) => change.value), ['0', '1', '6', '8', '15']);
-    const steps = history.changes.map((change: any) => change.step);
+    assert.deepEqual(history.changes.map((change) => change.value), ['0', '1', '6', '8', '15']);
+    const steps = history.changes.map((change) => change.step);
     assert.deepEqual([...steps].sort((x: number, y: number) => x - y), steps, 'changes in time order');
     for (const change of history.changes) {
       assert.equal(change.path, basics.path);
@@ -55,7 +55,7 @@ test('timeline/variableHistory lists every value of a variable in a frame, paged
     }
     const page = await session.request('timeline/variableHistory', { name: 'acc', frameId, start: 1, count: 2 });
     assert.equal(page.total, 5);
-    assert.deepEqual(page.changes.map((change: any) => change.value), ['1', '6']);
+    assert.deepEqual(page.changes.map((change) => change.value), ['1', '6']);
     // The value at each change step is the recorded one.
     await session.move('gotoStep', { step: history.changes[2].step });
     assert.equal(await session.valueOf('acc'), '6');
@@ -67,8 +67,8 @@ test('timeline/variableHistory everywhere follows a name across all frames', TIM
     await replay(session, 'basics.py', undefined, {}, { stopOnEntry: true });
     const history = await session.request('timeline/variableHistory', { name: 'total', everywhere: true });
     assert.equal(history.total, 4, 'one binding of total in each of the four add() calls');
-    assert.deepEqual(history.changes.map((change: any) => change.value), ['1', '6', '8', '15']);
-    assert.ok(history.changes.every((change: any) => /add/.test(change.function)));
+    assert.deepEqual(history.changes.map((change) => change.value), ['1', '6', '8', '15']);
+    assert.ok(history.changes.every((change) => /add/.test(change.function)));
   });
 });
 
@@ -98,20 +98,20 @@ test('timeline/steps returns a window of consecutive steps with their location',
     const window = await session.request('timeline/steps', { start: 0, count: 500 });
     assert.equal(window.total, summary.steps);
     assert.equal(window.steps.length, Math.min(500, summary.steps));
-    window.steps.forEach((step: any, index: number) => assert.equal(step.step, index));
-    const kinds = new Set<string>(window.steps.map((step: any) => String(step.kind)));
+    window.steps.forEach((step, index) => assert.equal(step.step, index));
+    const kinds = new Set<string>(window.steps.map((step) => String(step.kind)));
     for (const kind of kinds) {
       assert.ok(['line', 'call', 'return', 'exception'].includes(kind), `kind ${kind}`);
     }
     // The line steps of add_body are exactly the lineHits of that line.
     const hits = await session.request('timeline/lineHits', { path: basics.path, line: basics.line('add_body') });
     const fromWindow = window.steps
-      .filter((step: any) => step.kind === 'line' && step.path === basics.path && step.line === basics.line('add_body'))
-      .map((step: any) => step.step);
+      .filter((step) => step.kind === 'line' && step.path === basics.path && step.line === basics.line('add_body'))
+      .map((step) => step.step);
     assert.deepEqual(fromWindow, hits.steps);
-    const addSteps = window.steps.filter((step: any) => step.function === 'add' || /\badd$/.test(step.function));
-    assert.ok(addSteps.every((step: any) => step.depth === 2 && step.threadId === window.steps[0].threadId));
+    const addSteps = window.steps.filter((step) => step.function === 'add' || /\badd$/.test(step.function));
+    assert.ok(addSteps.every((step) => step.depth === 2 && step.threadId === window.steps[0].threadId));
     const page = await session.request('timeline/steps', { start: 5, count: 3 });
-    assert.deepEqual(page.steps.map((step: any) => step.step), [5, 6, 7]);
+    assert.deepEqual(page.steps.map((step) => step.step), [5, 6, 7]);
   });
 });

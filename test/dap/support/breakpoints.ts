@@ -17,7 +17,7 @@ export async function setLineBreakpoints(
   breakpoints: Array<string | LineBreakpoint>,
 ): Promise<DebugProtocol.Breakpoint[]> {
   const specs = breakpoints.map((bp) => (typeof bp === 'string' ? { marker: bp } : bp));
-  const body = await session.request<DebugProtocol.SetBreakpointsResponse['body']>('setBreakpoints', {
+  const body = await session.request('setBreakpoints', {
     source: { path: fixture.path, name: fixture.basename },
     breakpoints: specs.map(({ marker, ...rest }) => ({ line: fixture.line(marker), ...rest })),
     lines: specs.map(({ marker }) => fixture.line(marker)),
@@ -27,7 +27,7 @@ export async function setLineBreakpoints(
 }
 
 export async function setFunctionBreakpoints(session: AdapterSession, names: string[]): Promise<DebugProtocol.Breakpoint[]> {
-  const body = await session.request<DebugProtocol.SetFunctionBreakpointsResponse['body']>('setFunctionBreakpoints', {
+  const body = await session.request('setFunctionBreakpoints', {
     breakpoints: names.map((name) => ({ name })),
   });
   return body.breakpoints;

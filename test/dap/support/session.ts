@@ -4,6 +4,7 @@ import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { ChildProcess } from 'child_process';
 import { adapterPath, programsDir, repoRoot, testPython } from './paths';
+import type { ResponseBody } from './responses';
 
 export const REQUEST_TIMEOUT_MS = 20_000;
 export const LAUNCH_TIMEOUT_MS = 60_000;
@@ -47,9 +48,13 @@ export type StepCommand =
   | 'next' | 'stepIn' | 'stepOut' | 'continue'
   | 'stepBack' | 'reverseContinue' | 'reverseStepIn' | 'reverseStepOut';
 
+/** The event body fields the tests read: DAP's output, breakpoint and progress events, the stop's `step`. */
+export type EventBody = Partial<DebugProtocol.OutputEvent['body'] & DebugProtocol.BreakpointEvent['body']
+  & DebugProtocol.ProgressStartEvent['body'] & DebugProtocol.ProgressUpdateEvent['body']> & { step?: number };
+
 export interface RecordedEvent {
   event: string;
-  body: any;
+  body: EventBody;
 }
 
 /** A failed DAP response turned into an Error that keeps the adapter's message. */
@@ -70,7 +75,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string, diagnosti
 /** The message of a failed response: `message`, plus `body.error.format` when the adapter gave one. */
 function failureText(response: DebugProtocol.Response): string {
   const parts = [response.message ?? ''];
-  const format = (response.body as any)?.error?.format;
+  const format = (response.body as { error?: DebugProtocol.Message } | undefined)?.error?.format;
   if (format && format !== response.message) {
     parts.push(format);
   }
@@ -96,7 +101,8 @@ export class AdapterSession {
   static async start(): Promise<AdapterSession> {
     const client = new DebugClient('node', adapterPath(), 'watercodeflow', { cwd: repoRoot() }, false);
     await client.start();
-    const child: ChildProcess = (client as any)._adapterProcess;
+    // DebugClient keeps its adapter process private; the tests need it for stderr and exit diagnostics.
+    const child = (client as unknown as { _adapterProcess: ChildProcess })._adapterProcess;
     const session = new AdapterSession(client, child);
     child.stderr?.on('data', (chunk: Buffer) => {
       session.stderrTail = (session.stderrTail + chunk.toString()).slice(-4000);
@@ -113,8 +119,8 @@ export class AdapterSession {
       }, 50);
     });
     const originalEmit = client.emit.bind(client);
-    client.emit = (name: string | symbol, ...rest: any[]): boolean => {
-      const message = rest[0];
+    client.emit = (name: string | symbol, ...rest: unknown[]): boolean => {
+      const message = rest[0] as { type?: string; body?: EventBody } | undefined;
       if (typeof name === 'string' && message && message.type === 'event') {
         session.onEvent({ event: name, body: message.body ?? {} });
       }
@@ -164,7 +170,9 @@ export class AdapterSession {
         return;
       }
       trace('->', { command, args });
-      (this.client as any).doSend(command, args, (response: DebugProtocol.Response) => {
+      // ProtocolClient.doSend (private) sends any command; its public send() knows only the standard ones.
+      const client = this.client as unknown as { doSend(command: string, args: unknown, done: (response: DebugProtocol.Response) => void): void };
+      client.doSend(command, args, (response: DebugProtocol.Response) => {
         trace('<-', response);
         resolve(response);
       });
@@ -183,12 +191,12 @@ export class AdapterSession {
   }
 
   /** Sends a request; a failed response throws FailedResponse with the adapter's message. */
-  async request<T = any>(command: string, args?: unknown, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {
+  async request<C extends string>(command: C, args?: unknown, timeoutMs = REQUEST_TIMEOUT_MS): Promise<ResponseBody<C>> {
     const response = await this.raw(command, args, timeoutMs);
     if (!response.success) {
       throw new FailedResponse(command, failureText(response) + this.diagnostics());
     }
-    return (response.body ?? {}) as T;
+    return (response.body ?? {}) as ResponseBody<C>;
   }
 
   /** Sends a request that must fail; returns the failure message (throws if it succeeded). */
@@ -315,7 +323,7 @@ export class AdapterSession {
   }
 
   async stackTrace(threadId = this.threadId): Promise<DebugProtocol.StackFrame[]> {
-    const body = await this.request<DebugProtocol.StackTraceResponse['body']>('stackTrace', { threadId, startFrame: 0, levels: 200 });
+    const body = await this.request('stackTrace', { threadId, startFrame: 0, levels: 200 });
     return body.stackFrames;
   }
 
@@ -328,11 +336,11 @@ export class AdapterSession {
   }
 
   async scopes(frameId: number): Promise<DebugProtocol.Scope[]> {
-    return (await this.request<DebugProtocol.ScopesResponse['body']>('scopes', { frameId })).scopes;
+    return (await this.request('scopes', { frameId })).scopes;
   }
 
   async variables(variablesReference: number, extra: Partial<DebugProtocol.VariablesArguments> = {}): Promise<DebugProtocol.Variable[]> {
-    return (await this.request<DebugProtocol.VariablesResponse['body']>('variables', { variablesReference, ...extra })).variables;
+    return (await this.request('variables', { variablesReference, ...extra })).variables;
   }
 
   /** The variables of the scope named like `scopeName` (case-insensitive) in a frame, by name. */
@@ -409,22 +417,16 @@ export class AdapterSession {
 /** Runs `body` with a fresh adapter session and always closes it; adapter stderr is added to failures. */
 export async function withSession<T>(body: (session: AdapterSession) => Promise<T>): Promise<T> {
   const session = await AdapterSession.start();
-  let failed = false;
+  let result: T;
   try {
-    return await body(session);
+    result = await body(session);
   } catch (error) {
-    failed = true;
     if (error instanceof Error && !error.message.includes('adapter stderr')) {
       error.message += session.diagnostics();
     }
+    await session.close().catch(() => undefined); // the test's own failure is the one to report
     throw error;
-  } finally {
-    try {
-      await session.close();
-    } catch (closeError) {
-      if (!failed) {
-        throw closeError; // the test passed but the adapter died on the way: that is a failure too
-      }
-    }
   }
+  await session.close(); // the test passed but the adapter died on the way: that is a failure too
+  return result;
 }
