@@ -13,7 +13,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH_DIR = os.environ.get("WCF_BENCH_DIR") or os.path.join(os.path.dirname(ROOT), "shared", "bench")
@@ -37,7 +36,8 @@ t0 = time.perf_counter()
 p = subprocess.run([sys.executable] + sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 wall = time.perf_counter() - t0
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"wall": wall, "rss_kb": ru.ru_maxrss, "rc": p.returncode, "err": p.stderr.decode(errors="replace")[-2000:]}))
+print(json.dumps({"wall": wall, "rss_kb": ru.ru_maxrss, "rc": p.returncode,
+                  "err": p.stderr.decode(errors="replace")[-2000:]}))
 """
 
 
@@ -97,7 +97,8 @@ def main():
     print("runs per cell: %d (median; plain and recorded runs alternate); workloads from %s%s"
           % (args.runs, BENCH_DIR, " with scaled-down arguments" if args.small else " at their default sizes"))
     header = "%-12s %-8s %8s %9s %10s %11s %9s %9s %8s %12s %s" % (
-        "workload", "mode", "ratio", "plain_s", "steps", "rec_bytes", "B/line", "rss_MB", "dropped", "ingest_ev/s", "status")
+        "workload", "mode", "ratio", "plain_s", "steps", "rec_bytes", "B/line", "rss_MB", "dropped", "ingest_ev/s",
+        "status")
     print(header)
     print("-" * len(header))
     for name, script, small_args in WORKLOADS:
@@ -120,14 +121,16 @@ def main():
                     plain.append(timed(python, [path] + wl_args, env))
                 if os.path.exists(rec):
                     os.remove(rec)
-                runs.append(timed(python, ["-m", "watercodeflow", "record", "--mode", mode, "--out", rec, "--", path] + wl_args, env))
+                command = ["-m", "watercodeflow", "record", "--mode", mode, "--out", rec, "--", path] + wl_args
+                runs.append(timed(python, command, env))
             if any(r["rc"] != 0 for r in plain):
                 print("%-12s plain run failed: %s" % (name, plain[0]["err"]))
                 break
             plain_s = statistics.median(r["wall"] for r in plain)
             failed = [r for r in runs if r["rc"] != 0]
             if failed:
-                print("%-12s %-8s recorded run failed (exit %d): %s" % (name, mode, failed[0]["rc"], failed[0]["err"].strip().splitlines()[-1:] ))
+                last_line = failed[0]["err"].strip().splitlines()[-1:]
+                print("%-12s %-8s recorded run failed (exit %d): %s" % (name, mode, failed[0]["rc"], last_line))
                 continue
             rec_s = statistics.median(r["wall"] for r in runs)
             st = recording_stats(rec)

@@ -9,8 +9,6 @@ import weakref
 
 from .buffer_layout import describe, is_buffer_type, raw_extent
 from .buffer_wcf_driver import RANGE_REGION_GONE, WcfDriver
-from .buffer_history import (BufferHistoryError, array_at, element_history, layout_at,  # noqa: F401 (re-export)
-                             object_bytes_at, region_bytes_at)
 
 FULL_COPY_LIMIT = 100 * 1024  # regions below this many bytes: a full copy per change
 DIFF_LIMIT = 10 * 1024 * 1024  # up to this many bytes: changed element ranges with before/after bytes

@@ -8,7 +8,7 @@ import threading
 from .buffer_hooks import FLUSH_NOW, WATCHING, BufferHooks
 from .recorder_lifecycle import RecordingLifecycle, tell_user  # noqa: F401 (tell_user: re-exported)
 from .values import SCALAR_TYPES, ValueCapture, safe_display, type_name
-from .writer import FLUSH_EVERY_STEPS, now_ns
+from .writer import FLUSH_EVERY_STEPS
 
 STEP_LINE, STEP_CALL, STEP_RETURN, STEP_EXCEPTION = 0, 1, 2, 3
 _CO_OPTIMIZED = 0x1

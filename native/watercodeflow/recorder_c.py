@@ -197,7 +197,8 @@ class CRecorder(RecordingLifecycle):
                 self._notice(
                     "limit",
                     "recording stopped at step %d: the file reached %d bytes, over --max-size %d less a margin "
-                    "for the last flush; the program ran on to its end unrecorded" % (step, size, self.max_size_requested))
+                    "for the last flush; the program ran on to its end unrecorded"
+                    % (step, size, self.max_size_requested))
 
     def _write_pending(self):
         chunks, plain_rows = self.core.cut(), self.writer.take_plain_rows()

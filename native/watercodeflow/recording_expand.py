@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple, Union
 
 from .chunk_codec import CHUNKED_TABLES, SCOPE_KIND_NAMES, ChunkError, decode_chunk
-from .recording_error import RecordingError, damaged_chunk_error, damaged_recording_error
+from .recording_error import damaged_chunk_error, damaged_recording_error
 from .recording_file import check_tables, check_version, open_recording_file, read_meta
 
 _HERE = os.path.dirname(os.path.abspath(__file__))

@@ -11,7 +11,7 @@ NATIVE_DIR = os.path.join(REPO_ROOT, "native")
 if NATIVE_DIR not in sys.path:
     sys.path.insert(0, NATIVE_DIR)
 
-from watercodeflow import buffers  # noqa: E402
+from watercodeflow import buffer_history, buffers  # noqa: E402
 
 try:
     import numpy as np
@@ -93,11 +93,11 @@ class BufferSession:
             for step, copy in copies.items():
                 with test.subTest(object_id=object_id, step=step):
                     if np is not None and isinstance(copy, np.ndarray):
-                        got = buffers.array_at(self.conn, object_id, step)
+                        got = buffer_history.array_at(self.conn, object_id, step)
                         test.assertEqual((got.shape, got.dtype), (copy.shape, copy.dtype))
                         test.assertEqual(got.tobytes(), copy.tobytes())
                     else:
-                        test.assertEqual(buffers.object_bytes_at(self.conn, object_id, step), copy)
+                        test.assertEqual(buffer_history.object_bytes_at(self.conn, object_id, step), copy)
         self.check_diff_rows(test)
 
     def check_diff_rows(self, test):
@@ -105,7 +105,7 @@ class BufferSession:
         either side of the row (for objects that are their region, contiguous, and copied at both steps)."""
         self.flush()
         for object_id, copies in self.expected.items():
-            layout = buffers.layout_at(self.conn, object_id)
+            layout = buffer_history.layout_at(self.conn, object_id)
             if layout["region"] != object_id or layout["offset"] != 0:
                 continue
             raw = {step: (copy.tobytes() if np is not None and isinstance(copy, np.ndarray) else copy)
@@ -132,5 +132,5 @@ class BufferSession:
     def check_history(self, test, object_id, selection, flat_indices):
         self.flush()
         got = [(entry["step"], entry["index"], entry["before"], entry["after"])
-               for entry in buffers.element_history(self.conn, object_id, selection)]
+               for entry in buffer_history.element_history(self.conn, object_id, selection)]
         test.assertEqual(got, self.expected_history(object_id, flat_indices))

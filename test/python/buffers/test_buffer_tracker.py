@@ -10,7 +10,7 @@ import sys
 import threading
 import unittest
 
-from .buffer_session import TIERS, BufferSession, buffers, mechanisms, np
+from .buffer_session import TIERS, BufferSession, buffer_history, buffers, mechanisms, np
 
 NEEDS_NUMPY = "numpy is not installed for %s" % sys.executable
 
@@ -100,7 +100,7 @@ class NumpyWritesTest(ConfiguredTest):
                 session.step()
                 session.check_states(self)
                 session.flush()
-                self.assertEqual({buffers.layout_at(session.conn, oid)["region"] for oid in (1, 2, 3)}, {1})
+                self.assertEqual({buffer_history.layout_at(session.conn, oid)["region"] for oid in (1, 2, 3)}, {1})
                 self.assertEqual(len(session.rows_of(2, "snapshot")), 0, "a view must not get its own copy")
                 session.check_history(self, 2, 0, [0])
                 session.check_history(self, 3, slice(0, 50), range(50))
@@ -121,7 +121,7 @@ class NumpyWritesTest(ConfiguredTest):
                 session.step()
                 session.check_states(self)
                 session.flush()
-                self.assertEqual(buffers.layout_at(session.conn, 3)["region"], 3)
+                self.assertEqual(buffer_history.layout_at(session.conn, 3)["region"], 3)
                 session.check_history(self, 2, (1, 2), [1 * 4 + 2])
 
     def test_array_freed_while_watched(self):
@@ -146,10 +146,10 @@ class NumpyWritesTest(ConfiguredTest):
                 session.check_states(self)
                 for object_id in (1, 2):
                     self.assertEqual([row[0] for row in session.rows_of(object_id, "gone")], [gone])
-                    self.assertEqual(buffers.array_at(session.conn, object_id, written)[0 if object_id == 1 else -1],
-                                     2.0 if object_id == 1 else 3.0)
-                    with self.assertRaisesRegex(buffers.BufferHistoryError, "freed"):
-                        buffers.array_at(session.conn, object_id, gone)
+                    written_array = buffer_history.array_at(session.conn, object_id, written)
+                    self.assertEqual(written_array[0 if object_id == 1 else -1], 2.0 if object_id == 1 else 3.0)
+                    with self.assertRaisesRegex(buffer_history.BufferHistoryError, "freed"):
+                        buffer_history.array_at(session.conn, object_id, gone)
 
     def test_two_threads_writing_one_array(self):
         for session in self.sessions():
@@ -197,7 +197,7 @@ class NumpyWritesTest(ConfiguredTest):
                 session.step_index += 1000
                 final = session.step()
                 session.flush()
-                got = buffers.array_at(session.conn, 1, final)
+                got = buffer_history.array_at(session.conn, 1, final)
                 self.assertEqual(got.tobytes(), a.tobytes())
                 del session.expected[1][final]  # the racing steps have no copies; check the synchronized ones
                 session.check_states(self)
@@ -231,7 +231,7 @@ class BuiltinBuffersTest(ConfiguredTest):
                 session.check_states(self)
                 self.assertEqual([row[0] for row in session.rows_of(3, "gone")], [closed])
                 session.flush()
-                self.assertEqual(buffers.layout_at(session.conn, 1)["shape"], [25000])
+                self.assertEqual(buffer_history.layout_at(session.conn, 1)["shape"], [25000])
 
     def test_memoryview_slice_of_bytearray(self):
         for session in self.sessions():
@@ -245,8 +245,8 @@ class BuiltinBuffersTest(ConfiguredTest):
                 session.step()
                 session.check_states(self)
                 session.flush()
-                self.assertEqual(buffers.layout_at(session.conn, 2)["offset"], 100)
-                self.assertEqual(buffers.layout_at(session.conn, 2)["region"], 1)
+                self.assertEqual(buffer_history.layout_at(session.conn, 2)["offset"], 100)
+                self.assertEqual(buffer_history.layout_at(session.conn, 2)["region"], 1)
                 view.release()
 
 
@@ -282,8 +282,8 @@ class TiersAndFailuresTest(unittest.TestCase):
         for step, offset, length, before, digest, kind in rows:
             self.assertIsNone(before)
             self.assertEqual(digest, hashlib.blake2b(a.tobytes()[offset:offset + length], digest_size=16).digest())
-        with self.assertRaisesRegex(buffers.BufferHistoryError, "fingerprints"):
-            buffers.array_at(session.conn, 1, step)
+        with self.assertRaisesRegex(buffer_history.BufferHistoryError, "fingerprints"):
+            buffer_history.array_at(session.conn, 1, step)
 
     def test_huge_buffers_diffed_when_opted_in(self):
         session = self.session(full_copy_limit=0, diff_limit=4096, diff_huge=True)
@@ -305,9 +305,9 @@ class TiersAndFailuresTest(unittest.TestCase):
         data[6] = 3
         late = session.step()
         session.flush()
-        self.assertEqual(buffers.object_bytes_at(session.conn, 1, diffed), session.expected[1][diffed])
-        with self.assertRaisesRegex(buffers.BufferHistoryError, "fingerprints only from step"):
-            buffers.region_bytes_at(session.conn, 1, late)
+        self.assertEqual(buffer_history.object_bytes_at(session.conn, 1, diffed), session.expected[1][diffed])
+        with self.assertRaisesRegex(buffer_history.BufferHistoryError, "fingerprints only from step"):
+            buffer_history.region_bytes_at(session.conn, 1, late)
 
     def test_released_object_is_watched_again_as_a_new_object(self):
         session = self.session()
@@ -341,9 +341,10 @@ class TiersAndFailuresTest(unittest.TestCase):
         self.assertEqual([row[5] for row in session.rows_of(2)], ["layout"])
         self.assertEqual([(row[0], row[5]) for row in session.rows_of(1)],
                          [(0, "layout"), (0, "snapshot"), (2, "diff")])  # the snapshot keeps its first-sight step
-        self.assertEqual(buffers.array_at(session.conn, 1, first).tobytes(), session.expected[1][first].tobytes())
-        with self.assertRaisesRegex(buffers.BufferHistoryError, "on-write"):
-            buffers.array_at(session.conn, 2, first)
+        self.assertEqual(buffer_history.array_at(session.conn, 1, first).tobytes(),
+                         session.expected[1][first].tobytes())
+        with self.assertRaisesRegex(buffer_history.BufferHistoryError, "on-write"):
+            buffer_history.array_at(session.conn, 2, first)
         del session.expected[2]
         session.check_states(self)
 
@@ -363,9 +364,10 @@ class TiersAndFailuresTest(unittest.TestCase):
         self.assertIn("budget", message)
         self.assertEqual([row[5] for row in session.rows_of(1) if row[0] == late], ["fingerprint"])
         for step in (kept, crossed):
-            self.assertEqual(buffers.array_at(session.conn, 1, step).tobytes(), session.expected[1][step].tobytes())
-        with self.assertRaisesRegex(buffers.BufferHistoryError, "budget"):
-            buffers.array_at(session.conn, 1, late)
+            self.assertEqual(buffer_history.array_at(session.conn, 1, step).tobytes(),
+                             session.expected[1][step].tobytes())
+        with self.assertRaisesRegex(buffer_history.BufferHistoryError, "budget"):
+            buffer_history.array_at(session.conn, 1, late)
 
     def test_unavailable_mechanism_falls_back_to_hashing(self):
         session = self.session(mechanism="no-such-mechanism")

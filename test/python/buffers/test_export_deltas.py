@@ -31,7 +31,8 @@ class ExportDeltasTest(unittest.TestCase):
         truth = os.path.join(cls.folder, "truth.json")
         env = dict(os.environ, PYTHONPATH=NATIVE_DIR)
         recorded = subprocess.run([PYTHON, "-m", "watercodeflow", "record", "--mode", "deep", "--out", recording, "--",
-                                   PROGRAM, truth], env=env, capture_output=True, text=True, timeout=300, cwd=cls.folder)
+                                   PROGRAM, truth], env=env, capture_output=True, text=True, timeout=300,
+                                  cwd=cls.folder)
         assert recorded.returncode == 0, recorded.stderr
         exported = subprocess.run([sys.executable, "-m", "watercodeflow", "export", recording, "--format", "jsonl",
                                    "--max-chars", "0"], env=env, capture_output=True, text=True, timeout=300)
@@ -63,7 +64,8 @@ class ExportDeltasTest(unittest.TestCase):
                     self.assertEqual(len(current), offset, "bytes that did not exist are appended: %r" % delta)
                 else:
                     self.assertEqual(current[offset:offset + length].hex(), delta["before"], "before of %r" % event)
-                self.assertEqual((delta["index"] * itemsize, length % itemsize), (offset, 0), "whole elements: %r" % delta)
+                self.assertEqual((delta["index"] * itemsize, length % itemsize), (offset, 0),
+                                 "whole elements: %r" % delta)
                 current[offset:offset + length] = bytes.fromhex(delta["after"])
             states.append(current)
         return [state.hex() for state in states]

@@ -8,7 +8,7 @@ import sys
 import tempfile
 import unittest
 
-from .buffer_session import NATIVE_DIR, buffers, np
+from .buffer_session import NATIVE_DIR, buffer_history, np
 from watercodeflow.recording_expand import expand  # importable: buffer_session put NATIVE_DIR on sys.path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -63,15 +63,15 @@ class RecordedTrainingTest(unittest.TestCase):
                 with self.subTest(epoch=epoch, name=name):
                     object_id = object_id_of(name, step)
                     real = np.load(os.path.join(folder, "%s-%d.npy" % (name, epoch)))
-                    got = buffers.array_at(conn, object_id, step)
+                    got = buffer_history.array_at(conn, object_id, step)
                     self.assertEqual((got.shape, got.dtype), (real.shape, real.dtype))
                     self.assertEqual(got.tobytes(), real.tobytes())
-                    kinds[name] = buffers.layout_at(conn, object_id)["tier"]
+                    kinds[name] = buffer_history.layout_at(conn, object_id)["tier"]
         self.assertEqual(kinds, {"w1": "diff", "w2": "full"})  # 128 KiB and 1 KiB
 
         # bufferHistory of w1[0, 0]: at each epoch's dump step, the latest write shows the saved value.
         w1_id = object_id_of("w1", dump_steps[-1])
-        history = buffers.element_history(conn, w1_id, 0)
+        history = buffer_history.element_history(conn, w1_id, 0)
         for epoch, step in enumerate(dump_steps):
             real = np.load(os.path.join(folder, "w1-%d.npy" % epoch)).reshape(-1)[0].item()
             latest = [entry for entry in history if entry["step"] <= step][-1]
@@ -101,7 +101,7 @@ class StepAttributionTest(unittest.TestCase):
 
         (a_id,), = conn.execute("SELECT DISTINCT object_id FROM buffer_writes WHERE kind = 'layout' AND"
                                 " after LIKE '%\"dtype\":\"<i4\"%' ORDER BY object_id LIMIT 1").fetchall()
-        history = buffers.element_history(conn, a_id, None)
+        history = buffer_history.element_history(conn, a_id, None)
         by_index = {}
         for entry in history:
             by_index.setdefault(entry["index"], []).append((entry["step"], entry["before"], entry["after"]))
@@ -112,11 +112,11 @@ class StepAttributionTest(unittest.TestCase):
         end = line_step("end")
         expected = np.ones(64, dtype=np.int32)
         expected[3], expected[10:20] = 8, 6
-        self.assertEqual(buffers.array_at(conn, a_id, end).tolist(), expected.tolist())
+        self.assertEqual(buffer_history.array_at(conn, a_id, end).tolist(), expected.tolist())
         (data_id,), = conn.execute("SELECT object_id FROM buffer_writes WHERE kind = 'layout' AND"
                                    " after LIKE '%\"type\":\"bytearray\"%'").fetchall()
-        self.assertEqual(buffers.object_bytes_at(conn, data_id, end), b"\x09" + bytes(15))
-        self.assertEqual(buffers.object_bytes_at(conn, data_id, line_step("bytes")), bytes(16))
+        self.assertEqual(buffer_history.object_bytes_at(conn, data_id, end), b"\x09" + bytes(15))
+        self.assertEqual(buffer_history.object_bytes_at(conn, data_id, line_step("bytes")), bytes(16))
 
     def test_watch_tracks_an_array_in_lite_mode(self):
         program = os.path.join(HERE, "programs", "watch_in_lite_mode.py")
@@ -138,7 +138,7 @@ class StepAttributionTest(unittest.TestCase):
         expected = {first_call: [5, 0], first_return: [6, 1], second_return: [7, 2]}
         for step, (head, rest) in expected.items():
             with self.subTest(step=step):
-                self.assertEqual(buffers.array_at(conn, object_id, step).tolist(), [head] + [rest] * 7)
+                self.assertEqual(buffer_history.array_at(conn, object_id, step).tolist(), [head] + [rest] * 7)
 
 
 if __name__ == "__main__":

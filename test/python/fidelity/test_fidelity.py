@@ -174,8 +174,8 @@ def run_recorder(program: str, out: str, args: Sequence[str] = ()) -> subprocess
     env = dict(os.environ, PYTHONPATH=NATIVE_DIR, PYTHONHASHSEED="0")
     command = [PYTHON, "-m", "watercodeflow", "record", "--mode", "deep", "--out", out, *EXTRA_RECORD_ARGS,
                "--", program, *args]
-    return subprocess.run(command, cwd=os.path.dirname(program), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          timeout=120)
+    return subprocess.run(command, cwd=os.path.dirname(program), env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=120)
 
 
 def run_reference(program: str, out: str, limits: dict, args: Sequence[str] = ()) -> subprocess.CompletedProcess:
@@ -186,8 +186,8 @@ def run_reference(program: str, out: str, limits: dict, args: Sequence[str] = ()
         if limits.get(key) is not None:
             command += [option, str(limits[key])]
     command += [program, *args]
-    return subprocess.run(command, cwd=os.path.dirname(program), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          timeout=120)
+    return subprocess.run(command, cwd=os.path.dirname(program), env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=120)
 
 
 def check_program(test: unittest.TestCase, program: str, args: Sequence[str] = ()) -> None:

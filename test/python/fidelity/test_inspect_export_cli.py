@@ -213,7 +213,8 @@ class ExportSqlite(CliTest):
                          [(1, 11), (2, 9)])
         self.assertEqual(db.execute("SELECT v.type, s.children FROM object_states s JOIN vals v USING (object_id) "
                                     "ORDER BY s.step DESC LIMIT 1").fetchone()[0], "list")
-        self.assertEqual(db.execute("SELECT kind FROM scopes ORDER BY scope_id").fetchall(), [("globals",), ("locals",)])
+        self.assertEqual(db.execute("SELECT kind FROM scopes ORDER BY scope_id").fetchall(),
+                         [("globals",), ("locals",)])
         names = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
         self.assertIn("bindings_by_scope", names)
         self.assertNotIn("chunks", names)

@@ -91,7 +91,8 @@ class ExitPathsTest(unittest.TestCase):
         self.assertEqual(recording.meta["status"], "complete")
         after = marker_lines(program)["after"]
         self.assertTrue(recording.line_steps(after), "the parent stopped being recorded after fork()")
-        pids = recording.query("SELECT COUNT(*) FROM bindings b JOIN names n USING (name_id) WHERE n.name = 'child_value'")
+        pids = recording.query("SELECT COUNT(*) FROM bindings b JOIN names n USING (name_id)"
+                               " WHERE n.name = 'child_value'")
         self.assertEqual(pids[0][0], 0, "the child's steps ended up in the parent's recording")
 
     def test_os_exit_closes_the_recording(self):

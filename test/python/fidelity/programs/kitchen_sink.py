@@ -2,7 +2,8 @@
 # whose dunders must never run, generators, coroutines, cycles, huge ints, buffers, a thread): both recorder
 # cores must record it identically (test_cores_agree.py).
 import collections, dataclasses, enum, json, re, functools, itertools, heapq, decimal, fractions, array, weakref
-import threading, contextlib, io, struct, datetime, random, textwrap, string, operator, types, abc
+# Modules bound to names are values to record too, used or not.
+import threading, contextlib, io, struct, datetime, random, textwrap, string, operator, types, abc  # noqa: F401
 
 class Color(enum.Enum):
     RED = 1

@@ -1,6 +1,5 @@
 # Deep but legal: recursion to 900 frames and a 3000-node linked list walked node by node. The recorder must
 # neither raise RecursionError into the program nor give up recording.
-import sys
 class Node:
     def __init__(self, nxt):
         self.next = nxt

@@ -1,5 +1,4 @@
 # Recursion until RecursionError, caught; the program must still finish and be recorded to its end.
-import sys
 
 
 def down(n):
