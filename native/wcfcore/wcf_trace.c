@@ -121,7 +121,7 @@ static int code_recorded(Core *c, PyObject *code)
 /* Each callback: take the lock, keep any exception the program is raising, dispatch, restore. */
 #define BEGIN_CALLBACK(nargs_needed)                                                                       \
     Core *c = (Core *)self;                                                                                \
-    if (nargs < (nargs_needed) || !c->active || c->paused)                                                              \
+    if (nargs < (nargs_needed) || !c->active || c->paused)                                                 \
         Py_RETURN_NONE;                                                                                    \
     PyThreadState *ts = wcf_tstate();                                                                      \
     if (wcf_untraced_thread(c, ts))                                                                        \
