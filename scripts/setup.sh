@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# One-time set-up of a fresh Linux machine (Debian/Ubuntu, run as root or with sudo available): system
-# packages, npm packages, bundles, the native tracker and code-server for the real-VS-Code suite.
+# One-time set-up of a fresh Linux machine (Debian/Ubuntu, run as root or with sudo available): system packages
+# (cppcheck for the linters), npm packages, bundles, the native tracker and code-server for the real-VS-Code suite.
 # Idempotent: rerunning it only does what is missing. Used by .ci/run and by the README's first command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 log "apt packages"
 need=()
-for pkg in build-essential python3 python3-dev python3-numpy chromium libkrb5-dev; do
+for pkg in build-essential python3 python3-dev python3-numpy chromium libkrb5-dev cppcheck; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

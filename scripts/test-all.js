@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: runs every test suite (Python recorder + reader, native tracker, TypeScript unit + DAP, real VS
-// Code end-to-end), prints each suite's own output and one closing line "N passed, N failed, N skipped".
+// `npm test`: runs every test suite (linters, Python recorder + reader, native tracker, TypeScript unit + DAP, real
+// VS Code end-to-end), prints each suite's own output and one closing line "N passed, N failed, N skipped".
 // Suites that need something the machine lacks print SKIP with the reason; they never pass silently.
 'use strict';
 const { spawnSync } = require('child_process');
@@ -8,7 +8,7 @@ const fs = require('fs');
 const path = require('path');
 
 const root = path.resolve(__dirname, '..');
-const only = process.argv[2]; // py | node | e2e | native | undefined (all)
+const only = process.argv[2]; // lint | py | node | e2e | native | undefined (all)
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const suiteResults = [];
 
@@ -51,7 +51,7 @@ function runSuite(name, cmd, args, parse, env = {}) {
   });
   const out = (r.stdout || '') + (r.stderr || '');
   process.stdout.write(out);
-  const counts = parse(out);
+  const counts = parse(out, r.status);
   if (r.status !== 0 && counts.failed === 0) counts.failed = 1; // a crash of the runner is a failure
   totals.passed += counts.passed;
   totals.failed += counts.failed;
@@ -92,6 +92,27 @@ function listTests(dir, suffix) {
     else if (entry.name.endsWith(suffix)) found.push(p);
   }
   return found.sort();
+}
+
+/** A linter counts as one test: passed when it exits 0, failed (with its findings printed) otherwise. */
+function runLinter(name, cmd, args) {
+  runSuite(name, cmd, args, (_out, status) => ({ passed: status === 0 ? 1 : 0, failed: status === 0 ? 0 : 1, skipped: 0 }));
+}
+
+if (!only || only === 'lint') {
+  const eslint = path.join(root, 'node_modules', 'eslint', 'bin', 'eslint.js');
+  if (fs.existsSync(eslint)) runLinter('lint: ESLint (TypeScript, JavaScript, boundaries)', process.execPath, [eslint, '.']);
+  else skip('lint: ESLint', 'node_modules/eslint is missing (run `npm ci`)');
+  const py = pythons()[0];
+  if (py) {
+    runLinter('lint: Python (scripts/lint_python.py)', py.bin, ['scripts/lint_python.py']);
+    runLinter('lint: C text (scripts/lint_c.py)', py.bin, ['scripts/lint_c.py']);
+    if (spawnSync('sh', ['-c', 'command -v cppcheck'], { stdio: 'ignore' }).status === 0) {
+      runLinter('lint: C cppcheck (scripts/lint_c.py --cppcheck)', py.bin, ['scripts/lint_c.py', '--cppcheck']);
+    } else {
+      skip('lint: C cppcheck', 'cppcheck is not installed (Debian: cppcheck; scripts/setup.sh installs it)');
+    }
+  }
 }
 
 if (!only || only === 'py') {
