@@ -188,7 +188,7 @@ typedef struct Core {
     int yield_from;        /* YIELD_FROM's opcode (3.8-3.10 only), -1 otherwise */
     /* the core lock: held during every event; waiters yield the GIL (see wcfcore_module.c) */
     int busy;
-    unsigned long owner;
+    void *owner; /* the PyThreadState holding it */
     int lock_depth;
     int64_t last_frame_id; /* frame of the last step */
     /* the recorder's own threads (flusher, progress worker): their events are never recorded nor waited on
@@ -306,7 +306,7 @@ static inline int wcf_untraced_thread(Core *c, PyThreadState *ts)
 }
 
 /* wcfcore_module.c: the core lock */
-void wcf_lock(Core *c);
+void wcf_lock(Core *c, PyThreadState *ts);
 void wcf_unlock(Core *c);
 
 #endif

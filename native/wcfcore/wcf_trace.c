@@ -40,16 +40,17 @@ int wcf_trace_function(PyObject *obj, PyFrameObject *frame, int what, PyObject *
         PyEval_SetTrace(NULL, NULL);
         return 0;
     }
-    if (c->paused || wcf_untraced_thread(c, wcf_tstate()))
+    if (c->paused || (c->nuntraced && wcf_untraced_thread(c, wcf_tstate())))
         return 0;
     if (what != PyTrace_CALL && what != PyTrace_LINE && what != PyTrace_RETURN && what != PyTrace_EXCEPTION)
         return 0;
     /* CPython calls trace functions with no exception pending; should one be, it is kept intact */
+    PyThreadState *ts = wcf_tstate();
     PyObject *saved_type = NULL, *saved_value = NULL, *saved_tb = NULL;
-    int saved = wcf_exception_pending(wcf_tstate());
+    int saved = wcf_exception_pending(ts);
     if (saved)
         PyErr_Fetch(&saved_type, &saved_value, &saved_tb);
-    wcf_lock(c);
+    wcf_lock(c, ts);
     FrameRecord *r;
     switch (what) {
     case PyTrace_CALL:
@@ -130,7 +131,7 @@ static int code_recorded(Core *c, PyObject *code)
     int saved = wcf_exception_pending(ts);                                                                 \
     if (saved)                                                                                             \
         PyErr_Fetch(&saved_type, &saved_value, &saved_tb);                                                 \
-    wcf_lock(c);                                                                                           \
+    wcf_lock(c, ts);                                                                                       \
     PyObject *result = NULL;
 
 #define END_CALLBACK()                                                                                     \

@@ -12,9 +12,9 @@
  * another (which is then inside a Python call-out, having let go of the GIL) yields the GIL until it is free.
  * The same thread may take it again (the Python side holds it around calls into the core). */
 
-void wcf_lock(Core *c)
+void wcf_lock(Core *c, PyThreadState *ts)
 {
-    unsigned long me = PyThread_get_thread_ident();
+    void *me = ts; /* a live thread's state identifies it (cheaper than asking for the thread ident) */
     if (c->busy && c->owner == me) {
         c->lock_depth++;
         return;
@@ -33,7 +33,7 @@ void wcf_unlock(Core *c)
 {
     if (c->busy && --c->lock_depth == 0) {
         c->busy = 0;
-        c->owner = 0;
+        c->owner = NULL;
     }
 }
 
@@ -264,7 +264,7 @@ static PyObject *core_cut(Core *c, PyObject *unused)
 static PyObject *core_acquire(Core *c, PyObject *unused)
 {
     (void)unused;
-    wcf_lock(c);
+    wcf_lock(c, PyThreadState_Get());
     Py_RETURN_NONE;
 }
 
@@ -282,7 +282,7 @@ static PyObject *core_watch(Core *c, PyObject *args)
         return NULL;
     if (!c->active)
         Py_RETURN_NONE;
-    wcf_lock(c);
+    wcf_lock(c, PyThreadState_Get());
     wcf_new_step_for_watch(c);
     int64_t step = c->step < 0 ? 0 : c->step;
     int64_t id = wcf_value_id(c, value, 1);
@@ -320,7 +320,7 @@ static PyObject *core_abandon(Core *c, PyObject *unused)
     c->active = 0;
     c->busy = 0;
     c->lock_depth = 0;
-    c->owner = 0;
+    c->owner = NULL;
     c->buffers_watched = 0;
     wcf_chunks_clear(&c->out);
     Py_RETURN_NONE;

@@ -119,7 +119,10 @@ def render(value, limits: Limits, level: int = 1, on_path=None) -> str:
     if isinstance(value, Unsnapshottable):
         return value.text
     if type(value) in SCALAR_TYPES:
-        text = repr(value)
+        try:
+            text = repr(value)
+        except ValueError:  # an int past sys.get_int_max_str_digits(): the format's documented display
+            text = "<int with %d bits>" % value.bit_length()
         if limits.max_repr is not None and len(text) > limits.max_repr:
             text = text[: limits.max_repr] + CUT_MARKER
         return text

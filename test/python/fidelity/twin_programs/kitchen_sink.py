@@ -1,4 +1,4 @@
-# Fidelity program: one of everything the standard library hands a program (enums, dataclasses, slots, objects
+# Twin program: one of everything the standard library hands a program (enums, dataclasses, slots, objects
 # whose dunders must never run, generators, coroutines, cycles, huge ints, buffers, a thread): both recorder
 # cores must record it identically (test_cores_agree.py).
 import collections, dataclasses, enum, json, re, functools, itertools, heapq, decimal, fractions, array, weakref
