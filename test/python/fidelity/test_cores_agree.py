@@ -70,8 +70,8 @@ class CoresAgreeTest(unittest.TestCase):
         for name in PROGRAMS:
             for mode in ("balanced", "deep"):
                 with self.subTest(program=name, mode=mode):
-                    folder_of = TWIN_PROGRAMS_DIR if os.path.exists(os.path.join(TWIN_PROGRAMS_DIR, name)) else PROGRAMS_DIR
-                    program = os.path.join(folder_of, name)
+                    twin = os.path.join(TWIN_PROGRAMS_DIR, name)
+                    program = twin if os.path.exists(twin) else os.path.join(PROGRAMS_DIR, name)
                     streams = {}
                     for core in ("c", "python"):
                         out = os.path.join(folder, "%s-%s-%s.wcf" % (name, mode, core))
