@@ -29,16 +29,26 @@ def _under(path, roots):
     return any(path.startswith(root) for root in roots)
 
 
-class FileFilter:
-    """is_recorded(filename) -> bool, cached per co_filename string."""
+def _folder_root(path):
+    return os.path.realpath(path).rstrip(os.sep) + os.sep
 
-    def __init__(self, program_dir, cwd, just_my_code):
+
+class FileFilter:
+    """is_recorded(filename) -> bool, cached per co_filename string.
+
+    program_dir (a script's folder; None for a module) and cwd are the user's even inside a library root;
+    package_dirs (the folders of a module's top-level package) only outside one, so `-m pytest` records the
+    tests under the cwd but not pytest. launcher_files run the program for the launcher and are never recorded.
+    """
+
+    def __init__(self, program_dir, cwd, just_my_code, package_dirs=(), launcher_files=()):
         self.just_my_code = just_my_code
-        self._user_roots = tuple(
-            {os.path.realpath(p).rstrip(os.sep) + os.sep for p in (program_dir, cwd)}
-        )
         self._library_roots = _library_roots()
+        roots = {_folder_root(p) for p in (program_dir, cwd) if p}
+        roots.update(root for root in map(_folder_root, package_dirs) if not _under(root, self._library_roots))
+        self._user_roots = tuple(roots)
         self._own_root = os.path.realpath(PACKAGE_DIR) + os.sep
+        self._launcher_files = frozenset(os.path.realpath(path) for path in launcher_files)
         self._cache = {}
 
     def is_recorded(self, filename):
@@ -53,7 +63,7 @@ class FileFilter:
             # <frozen importlib._bootstrap>, <string>, <stdin>: no user file behind it.
             return not self.just_my_code and not filename.startswith("<frozen")
         path = os.path.realpath(os.path.abspath(filename))
-        if path.startswith(self._own_root):
+        if path.startswith(self._own_root) or path in self._launcher_files:
             return False
         if not self.just_my_code:
             return True

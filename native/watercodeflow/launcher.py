@@ -1,6 +1,7 @@
-# Runs the user's program in this process exactly as `python program.py args` would (module __main__,
-# sys.argv, sys.path[0], cwd unchanged) and reports how it ended. Knows nothing about recording.
+# Runs the user's program in this process exactly as `python program.py args` or `python -m module args` would
+# (module __main__, sys.argv, sys.path[0], cwd unchanged) and reports how it ended. Knows nothing about recording.
 import importlib.machinery
+import importlib.util
 import os
 import sys
 import types
@@ -9,16 +10,18 @@ import types
 class ProgramEnd:
     """How the program ended: exit_code (int), uncaught exception (or None), signal to re-raise."""
 
-    __slots__ = ("exit_code", "uncaught", "exit_signal")
+    __slots__ = ("exit_code", "uncaught", "exit_signal", "not_runnable")
 
     def __init__(self, exit_code, uncaught=None, exit_signal=None):
         self.exit_code = exit_code
         self.uncaught = uncaught
         self.exit_signal = exit_signal
+        self.not_runnable = None  # run_module: runpy's message when it could not find or run the module
 
 
 class ProgramNotRunnable(Exception):
-    """The program file cannot be read (missing, a directory, no permission); message says what to do."""
+    """The program file cannot be read (missing, a directory, no permission) or the module cannot be found;
+    the message says what to do."""
 
 
 def read_program(path):
@@ -58,6 +61,95 @@ def prepare_main_module(path, argv):
     module.__builtins__ = __builtins__ if isinstance(__builtins__, types.ModuleType) else sys.modules["builtins"]
     sys.modules["__main__"] = module
     return module
+
+
+def use_module_search_path():
+    """sys.path[0] as `python -m` sets it: the current directory, absolute (none with -P/-I or PYTHONSAFEPATH)."""
+    if getattr(sys.flags, "safe_path", False) or sys.flags.isolated:
+        return
+    if sys.path:
+        sys.path[0] = os.getcwd()
+    else:
+        sys.path.append(os.getcwd())
+
+
+def locate_module(name):
+    """The folders of the top-level package (or module) of `name`, found the way `python -m` looks it up but
+    without importing anything, so none of the program's code runs. Raises ProgramNotRunnable when `python -m`
+    would fail before running any code; whatever only importing a parent can tell is left to run_module."""
+    if name.startswith("."):
+        raise ProgramNotRunnable("Relative module names not supported: %r (give the full name, e.g. pkg.mod)" % name)
+    top = name.partition(".")[0]
+    try:
+        spec = importlib.util.find_spec(top)  # a top-level name: the finders only, no import
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return ()  # runpy reports it, with python -m's own words
+    if spec is None:
+        said = ("No module named %s" % name if top == name else "Error while finding module specification for "
+                "%r (ModuleNotFoundError: No module named %r)" % (name, top))
+        raise ProgramNotRunnable(
+            "%s, as `python -m %s` would say: it is looked up in the current directory (%s), then PYTHONPATH and "
+            "the installed packages; check the name, or run from the folder that holds it" % (said, name, os.getcwd()))
+    if spec.submodule_search_locations is not None:
+        return tuple(spec.submodule_search_locations)
+    if spec.has_location and spec.origin:
+        return (os.path.dirname(spec.origin),)
+    return ()
+
+
+def prepare_module_main(argv):
+    """sys.argv and a fresh __main__ as `python -m` has them while it looks for the module (sys.argv[0] is "-m"
+    until runpy found it). The module keeps the keys the interpreter's own __main__ starts with."""
+    sys.argv[:] = ["-m"] + list(argv)
+    module = types.ModuleType("__main__")
+    if "__annotations__" in vars(sys.modules["__main__"]):  # CPython <= 3.13 creates it in __main__
+        module.__annotations__ = {}
+    module.__builtins__ = sys.modules["builtins"]
+    sys.modules["__main__"] = module
+    return module
+
+
+def run_module(name, code_ready=None):
+    """Run module `name` through runpy._run_module_as_main itself, as `python -m name` does, so the lookup and its
+    errors, __spec__, __file__, sys.argv[0] and tracebacks (runpy's two frames on top) are CPython's own.
+    code_ready(spec, code) runs between finding the module and executing it (start the tracer there). Returns a
+    ProgramEnd like run_program, with not_runnable set to runpy's message when it could not find or run it."""
+    import runpy
+
+    find = runpy._get_module_details  # (name, error) -> (name, spec, code) in CPython 3.8-3.13
+    failures = []
+
+    def find_then_start(mod_name, error=ImportError):
+        runpy._get_module_details = find  # runpy's own recursion (a package's __main__) and the program get it
+        try:
+            details = find(mod_name, error)
+        except error as lookup_error:
+            failures.append(str(lookup_error))
+            raise
+        if code_ready is not None:
+            code_ready(details[1], details[2])
+        return details
+
+    runpy._get_module_details = find_then_start
+    try:
+        runpy._run_module_as_main(name, True)
+    except BaseException as error:
+        end = ended_by(error)
+    else:
+        end = ProgramEnd(0)
+    finally:
+        if runpy._get_module_details is find_then_start:
+            runpy._get_module_details = find
+    if failures:
+        end.not_runnable = failures[0]
+    return end
+
+
+def module_launch_files():
+    """Files whose code runs a module for the launcher (runpy's, on CPython < 3.11 where it is not frozen)."""
+    import runpy
+
+    return tuple(path for path in (getattr(runpy, "__file__", None),) if path)
 
 
 def exit_code_of(system_exit):
@@ -117,14 +209,19 @@ def run_program(path, source, code_ready=None):
         code_ready(code)
     try:
         exec(code, module.__dict__)
-    except SystemExit as system_exit:
-        return ProgramEnd(exit_code_of(system_exit))
-    except KeyboardInterrupt as interrupt:
-        # CPython ends an uncaught KeyboardInterrupt by dying from SIGINT (exit status -2 / 130 in shells).
-        return ProgramEnd(1, uncaught=interrupt, exit_signal=2)
     except BaseException as error:
-        return ProgramEnd(1, uncaught=error)
+        return ended_by(error)
     return ProgramEnd(0)
+
+
+def ended_by(error):
+    """The ProgramEnd of a program that raised `error` (SystemExit, KeyboardInterrupt or anything else)."""
+    if isinstance(error, SystemExit):
+        return ProgramEnd(exit_code_of(error))
+    if isinstance(error, KeyboardInterrupt):
+        # CPython ends an uncaught KeyboardInterrupt by dying from SIGINT (exit status -2 / 130 in shells).
+        return ProgramEnd(1, uncaught=error, exit_signal=2)
+    return ProgramEnd(1, uncaught=error)
 
 
 def wait_for_threads():
@@ -136,5 +233,5 @@ def wait_for_threads():
         shutdown()
 
 
-_OWN_CODES = frozenset((run_program.__code__,))
+_OWN_CODES = frozenset((run_program.__code__, run_module.__code__))
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep

@@ -13,7 +13,8 @@ DEFAULT_MAX_SIZE = 2 * 1024 * 1024 * 1024
 RecordOptions = collections.namedtuple(
     "RecordOptions",
     [
-        "program",  # path of the program as given on the command line
+        "program",  # path of the program as given on the command line; None with -m
+        "module",  # the module name given with -m / --module, else None
         "args",  # the program's own arguments (sys.argv[1:])
         "out",  # recording path (absolute)
         "mode",  # one of MODES

@@ -1,5 +1,5 @@
 # `python -m watercodeflow record ...`: parses options, wires writer + recorder + tracer + output capture +
-# launch channels around the launcher, and turns how the run ended into the CLI exit code.
+# launch channels around the launcher (a script or a -m module), and turns how the run ended into the CLI exit code.
 import _thread
 import os
 import _signal as signal  # `signal` would import enum (start-up time); same functions
@@ -12,12 +12,16 @@ from .recorder import tell_user
 from .writer import SCHEMA_VERSION, RecordingWriter, RecordingWriterError, now_ns
 
 USAGE = """usage: python -m watercodeflow record [options] [--] program.py [args...]
+       python -m watercodeflow record [options] -m MODULE [args...]
 
 options:
-  --out REC                recording path (default: ./<program stem>.wcf in the current directory)
+  -m MODULE, --module MODULE   run library module MODULE as `python -m MODULE` does (sys.path[0] = the
+                           current directory); it ends the options like the program path does
+  --out REC                recording path (default: ./<program stem or MODULE>.wcf in the current directory)
   --mode lite|balanced|deep   what to keep (default balanced; see docs/recording-format.md, "Modes")
   --no-just-my-code        record every file except watercodeflow itself (default: only the program's
-                           folder and the current directory, without the standard library/site-packages)
+                           folder (a module's package folder) and the current directory, without the
+                           standard library/site-packages)
   --max-size BYTES         stop recording (not the program) when the file reaches this size (default 2 GB)
   --max-repr N             characters kept of a value's repr (default 200)
   --max-items N            children kept per object state (default 100)
@@ -59,10 +63,19 @@ def parse_args(argv):
                    "--exit-code", "--progress-fd", "--control-fd", "--tracer",
                    "--recorder"}
     index = 0
+    module = None
     while index < len(argv):
         arg = argv[index]
         if arg == "--":
             index += 1
+            break
+        if arg in ("-m", "--module"):
+            if index + 1 >= len(argv):
+                raise UsageError("%s needs a module name" % arg)
+            module, index = argv[index + 1], index + 2
+            break
+        if arg.startswith("--module=") or (arg.startswith("-m") and not arg.startswith("--")):
+            module, index = (arg.partition("=")[2] if arg.startswith("--") else arg[2:]), index + 1  # -mpkg too
             break
         if not arg.startswith("-") or arg == "-":
             break
@@ -112,18 +125,23 @@ def parse_args(argv):
             values[name[2:].replace("-", "_")] = fd
         else:
             values[name[2:].replace("-", "_")] = _int_option(name, value, 1 if name != "--max-depth" else 0)
-    if index >= len(argv):
-        raise UsageError("no program given")
+    if module == "":
+        raise UsageError("-m needs a module name, e.g. -m pkg.mod")
+    if module is None and index >= len(argv):
+        raise UsageError("no program given (a script path, or -m MODULE)")
     if values["recorder"] not in ("auto", "c", "python"):
         raise UsageError("$WATERCODEFLOW_RECORDER must be auto, c or python, got %r" % values["recorder"])
-    program, program_args = argv[index], argv[index + 1:]
+    if module is not None:
+        program, program_args = None, argv[index:]
+    else:
+        program, program_args = argv[index], argv[index + 1:]
     if values["max_depth"] is None:
         values["max_depth"] = opts.DEFAULT_MAX_DEPTH[values["mode"]]
     if values["out"] is None:
-        stem = os.path.splitext(os.path.basename(program))[0] or "recording"
+        stem = module or os.path.splitext(os.path.basename(program))[0] or "recording"
         values["out"] = stem + ".wcf"
     values["out"] = os.path.abspath(values["out"])
-    return opts.RecordOptions(program=program, args=program_args, **values)
+    return opts.RecordOptions(program=program, module=module, args=program_args, **values)
 
 
 def _usage_error(message):
@@ -136,6 +154,8 @@ def _usage_error(message):
 def cli_exit_code(policy, program_end, status):
     if policy == "program" and program_end.exit_code is not None:
         return program_end.exit_code
+    if program_end.not_runnable is not None:
+        return EXIT_VALIDATION  # runpy could not find or run the module: none of its code ran
     if program_end.uncaught is not None:
         return EXIT_PROGRAM_RAISED
     if status in ("stopped", "limit", "error"):
@@ -174,19 +194,25 @@ class Session:
         self.progress = None
         self.worker = None
         self.output = None
+        self.tracing = False
         self.started = time.monotonic()
 
     def run(self):
         from .justmycode import FileFilter
         from .launch_channel import BackgroundWorker, ProgressChannel
-        from .launcher import ProgramNotRunnable, prepare_main_module, read_program
+        from .launcher import (ProgramNotRunnable, locate_module, module_launch_files, prepare_main_module,
+                               prepare_module_main, read_program, use_module_search_path)
         from .output_capture import OutputCapture
         from .recorder import Recorder
         from .tracer import make_tracer, resolve_tracer
 
         options = self.options
         try:
-            source = read_program(options.program)
+            if options.module is not None:
+                use_module_search_path()
+                package_dirs, source = locate_module(options.module), None
+            else:
+                source = read_program(options.program)
             resolve_tracer(options.tracer)
             kind, fallback_reason = choose_recorder(options)
             tracer = make_tracer(options.tracer) if kind == "python" else None
@@ -194,16 +220,20 @@ class Session:
         except (ProgramNotRunnable, RecordingWriterError, ValueError) as error:
             sys.stderr.write("watercodeflow record: error: %s\n" % (error,))
             return EXIT_VALIDATION
-        program_path = os.path.abspath(options.program)
-        file_filter = FileFilter(os.path.dirname(program_path), os.getcwd(), options.just_my_code)
+        if options.module is not None:
+            program_path = None  # known once runpy found the module (meta "program" is written then)
+            file_filter = FileFilter(None, os.getcwd(), options.just_my_code, package_dirs, module_launch_files())
+        else:
+            program_path = os.path.abspath(options.program)
+            file_filter = FileFilter(os.path.dirname(program_path), os.getcwd(), options.just_my_code)
         if kind == "c":
             from .recorder_c import CRecorder
 
             recorder = CRecorder(options, writer, file_filter, options.tracer)
-            tracer_name, self._start_tracing = recorder.tracer_name, recorder.start
+            tracer_name, self._install_tracer = recorder.tracer_name, recorder.start
         else:
             recorder = Recorder(options, writer, file_filter)
-            tracer_name, self._start_tracing = tracer.name, lambda: tracer.install(recorder)
+            tracer_name, self._install_tracer = tracer.name, lambda: tracer.install(recorder)
         if fallback_reason:
             writer.rows["notices"].append(
                 (0, "recorder-fallback", "recorded with the pure-Python recorder, which is much slower: %s"
@@ -217,7 +247,10 @@ class Session:
         self.progress = ProgressChannel(options.progress_fd)
         self.progress.send({"event": "start", "recording": options.out, "pid": os.getpid(),
                             "python": "%d.%d.%d" % sys.version_info[:3], "tracer": tracer_name})
-        prepare_main_module(options.program, options.args)
+        if options.module is not None:
+            prepare_module_main(options.args)
+        else:
+            prepare_main_module(options.program, options.args)
         self.output = OutputCapture(recorder.on_output)
         self.output.install()
         self.worker = BackgroundWorker(recorder, self.progress, self.started, options.control_fd,
@@ -237,7 +270,8 @@ class Session:
             ("python_version", "%d.%d.%d" % sys.version_info[:3]),
             ("python_executable", sys.executable),
             ("program", program_path),
-            ("argv", json_text.dumps([options.program] + list(options.args))),
+            ("module", options.module),
+            ("argv", json_text.dumps([options.program if options.module is None else "-m"] + list(options.args))),
             ("cwd", os.getcwd()),
             ("mode", options.mode),
             ("just_my_code", "1" if options.just_my_code else "0"),
@@ -248,11 +282,15 @@ class Session:
         ]
 
     def _run_program(self, source):
-        from .launcher import print_uncaught, run_program, wait_for_threads
+        from .launcher import print_uncaught, run_module, run_program, wait_for_threads
 
         recorder = self.recorder
-        end = run_program(self.options.program, source, code_ready=lambda code: self._start_tracing())
-        recorder.check_tracer()
+        if self.options.module is not None:
+            end = run_module(self.options.module, code_ready=self._module_found)
+        else:
+            end = run_program(self.options.program, source, code_ready=lambda code: self._start_tracing())
+        if self.tracing:  # a tracer never installed (SyntaxError, module not found) was not lost either
+            recorder.check_tracer()
         if end.uncaught is not None:
             text = _format_uncaught(end.uncaught)
             recorder.record_uncaught(end.uncaught, text)
@@ -267,6 +305,17 @@ class Session:
             signal.signal(end.exit_signal, signal.SIG_DFL)
             os.kill(os.getpid(), end.exit_signal)
         return code
+
+    def _start_tracing(self):
+        self.tracing = True
+        self._install_tracer()
+
+    def _module_found(self, spec, code):
+        """runpy found the module: its file is the program (sys.argv[0]); trace from its first line on."""
+        argv = [spec.origin] + list(self.options.args)
+        with self.recorder.lock:
+            self.recorder.writer.set_meta([("program", spec.origin), ("argv", json_text.dumps(argv))])
+        self._start_tracing()
 
     def _finish(self, end, exit_code, status=None):
         recorder = self.recorder
