@@ -1,6 +1,6 @@
 // The launch.json contract of the adapter: the known fields, their defaults, and validation with actionable
-// messages (missing/unreadable program, bad cwd, unwritable recording path, unknown fields). Must not spawn
-// processes (the interpreter check lives in python-interpreter.ts).
+// messages (missing/unreadable program, a bad module name, program and module both, bad cwd, unwritable recording
+// path, unknown fields). Must not spawn processes (the interpreter check lives in python-interpreter.ts).
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -8,6 +8,7 @@ import { UserError } from '../common/user-error';
 
 export interface LaunchArguments {
   program?: string;
+  module?: string;
   args?: string[];
   cwd?: string;
   env?: Record<string, string | null>;
@@ -20,15 +21,18 @@ export interface LaunchArguments {
   replay?: string;
 }
 
+/** What a recording runs: a script (`python program args`) or a module (`python -m module args`), never both. */
+export type RecordTarget = { program: string; module?: undefined } | { module: string; program?: undefined };
+
 export type LaunchConfig =
   | { kind: 'replay'; recording: string; stopOnEntry: boolean }
-  | {
-      kind: 'record'; program: string; args: string[]; cwd: string; env: Record<string, string | null>; python: string;
+  | ({
+      kind: 'record'; args: string[]; cwd: string; env: Record<string, string | null>; python: string;
       mode: 'lite' | 'balanced' | 'deep'; justMyCode: boolean; stopOnEntry: boolean; recording: string;
       maxRecordingSize?: number;
-    };
+    } & RecordTarget);
 
-const OWN_FIELDS = ['program', 'args', 'cwd', 'env', 'python', 'mode', 'justMyCode', 'stopOnEntry', 'recording', 'maxRecordingSize', 'replay'];
+const OWN_FIELDS = ['program', 'module', 'args', 'cwd', 'env', 'python', 'mode', 'justMyCode', 'stopOnEntry', 'recording', 'maxRecordingSize', 'replay'];
 /** Fields VS Code itself adds to every launch configuration. */
 const VSCODE_FIELDS = ['type', 'request', 'name', 'presentation', 'internalConsoleOptions', 'preLaunchTask', 'postDebugTask',
   'debugServer', 'noDebug', 'suppressMultipleSessionWarning', 'linux', 'windows', 'osx', 'console'];
@@ -45,21 +49,15 @@ export function validateLaunchArguments(raw: Record<string, unknown>): LaunchCon
   if (a.replay !== undefined) {
     if (typeof a.replay !== 'string' || a.replay === '') throw new UserError('"replay" must be the path of an existing recording (.wcf).');
     if (a.program !== undefined) throw new UserError('Use either "program" (record and debug) or "replay" (open an existing recording), not both.');
+    if (a.module !== undefined) throw new UserError('Use either "module" (record and debug) or "replay" (open an existing recording), not both.');
     const file = path.resolve(a.cwd ?? process.cwd(), a.replay);
     if (!fs.existsSync(file)) throw new UserError(`Recording not found: ${file}. Check the "replay" path in launch.json.`);
     return { kind: 'replay', recording: file, stopOnEntry };
   }
-  if (typeof a.program !== 'string' || a.program === '') {
-    throw new UserError('launch.json needs "program": the Python script to record (or "replay": a recording to open).');
+  if (a.program !== undefined && a.module !== undefined) {
+    throw new UserError('Use either "program" (a Python file, run as `python program.py`) or "module" (run as `python -m module`), not both.');
   }
-  const cwd = path.resolve(a.cwd ?? path.dirname(path.resolve(a.program)));
-  if (!isDirectory(cwd)) throw new UserError(`"cwd" ${cwd} is not an existing directory.`);
-  const program = path.resolve(cwd, a.program);
-  if (!fs.existsSync(program)) throw new UserError(`Program not found: ${program}. Check "program" in launch.json (relative paths start at "cwd").`);
-  if (isDirectory(program)) throw new UserError(`"program" ${program} is a directory; give the Python file to run.`);
-  try { fs.accessSync(program, fs.constants.R_OK); } catch {
-    throw new UserError(`Program ${program} is not readable; check its permissions.`);
-  }
+  const { cwd, target, stem } = a.module !== undefined ? moduleTarget(a.module, a.cwd) : programTarget(a.program, a.cwd);
   const args = a.args ?? [];
   if (!Array.isArray(args) || args.some((x) => typeof x !== 'string')) throw new UserError('"args" must be an array of strings.');
   const env = a.env ?? {};
@@ -71,12 +69,63 @@ export function validateLaunchArguments(raw: Record<string, unknown>): LaunchCon
   if (a.maxRecordingSize !== undefined && (typeof a.maxRecordingSize !== 'number' || a.maxRecordingSize <= 0)) {
     throw new UserError('"maxRecordingSize" must be a positive number of bytes.');
   }
-  const recording = a.recording !== undefined ? path.resolve(cwd, a.recording) : freshRecordingPath(program);
+  const recording = a.recording !== undefined ? path.resolve(cwd, a.recording) : freshRecordingPath(stem);
   checkWritable(recording);
   return {
-    kind: 'record', program, args, cwd, env, python, mode, justMyCode: bool(a.justMyCode, 'justMyCode', true), stopOnEntry,
+    kind: 'record', ...target, args, cwd, env, python, mode, justMyCode: bool(a.justMyCode, 'justMyCode', true), stopOnEntry,
     recording, maxRecordingSize: a.maxRecordingSize,
   };
+}
+
+/** The recording's target alone, as the recorder process takes it. */
+export function recordTarget(config: RecordTarget): RecordTarget {
+  return config.module !== undefined ? { module: config.module } : { program: config.program };
+}
+
+/** How a run is named to the user: the module, or the program's file name. */
+export function targetLabel(config: RecordTarget): string {
+  return config.module !== undefined ? `python -m ${config.module}` : path.basename(config.program);
+}
+
+interface ResolvedTarget { cwd: string; target: RecordTarget; stem: string }
+
+function programTarget(program: unknown, cwdField: string | undefined): ResolvedTarget {
+  if (typeof program !== 'string' || program === '') {
+    throw new UserError('launch.json needs "program": the Python script to record, or "module": a module to run as `python -m` ' +
+      '(or "replay": a recording to open).');
+  }
+  const cwd = existingCwd(cwdField ?? path.dirname(path.resolve(program)));
+  const file = path.resolve(cwd, program);
+  if (!fs.existsSync(file)) throw new UserError(`Program not found: ${file}. Check "program" in launch.json (relative paths start at "cwd").`);
+  if (isDirectory(file)) throw new UserError(`"program" ${file} is a directory; give the Python file to run.`);
+  try { fs.accessSync(file, fs.constants.R_OK); } catch {
+    throw new UserError(`Program ${file} is not readable; check its permissions.`);
+  }
+  return { cwd, target: { program: file }, stem: path.basename(file, path.extname(file)) };
+}
+
+/** `python -m` finds the module itself (the recorder says "No module named ..." when it cannot): only its form is
+ * checked here. The cwd is where `python -m` looks first, so it has no default of its own here (VS Code fills in
+ * the workspace folder). */
+function moduleTarget(module: unknown, cwdField: string | undefined): ResolvedTarget {
+  if (typeof module !== 'string' || module.trim() === '') {
+    throw new UserError('"module" must be the name of a module to run as `python -m`, e.g. "pytest" or "mypackage.cli".');
+  }
+  if (/[\\/]/.test(module) || module.endsWith('.py')) {
+    throw new UserError(`"module" ${JSON.stringify(module)} looks like a file: give its dotted module name (e.g. "mypackage.cli"), ` +
+      'or record the file with "program" instead.');
+  }
+  if (module.startsWith('.')) throw new UserError(`"module" ${JSON.stringify(module)} is relative: give the full dotted name, e.g. "mypackage.cli".`);
+  if (cwdField === undefined) {
+    throw new UserError('"module" needs "cwd": the folder `python -m` runs in and finds the module from first (e.g. "${workspaceFolder}").');
+  }
+  return { cwd: existingCwd(cwdField), target: { module }, stem: module };
+}
+
+function existingCwd(cwdField: string): string {
+  const cwd = path.resolve(cwdField);
+  if (!isDirectory(cwd)) throw new UserError(`"cwd" ${cwd} is not an existing directory.`);
+  return cwd;
 }
 
 function bool(v: unknown, name: string, def: boolean): boolean {
@@ -89,9 +138,9 @@ function isDirectory(p: string): boolean {
   try { return fs.statSync(p).isDirectory(); } catch { return false; }
 }
 
-function freshRecordingPath(program: string): string {
+function freshRecordingPath(stem: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'watercodeflow-'));
-  return path.join(dir, `${path.basename(program, path.extname(program))}.wcf`);
+  return path.join(dir, `${stem}.wcf`);
 }
 
 function checkWritable(recording: string): void {

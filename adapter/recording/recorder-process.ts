@@ -5,11 +5,12 @@ import { ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
 import { EventEmitter } from 'events';
 import { Readable, Writable } from 'stream';
+import type { RecordTarget } from './launch-config';
 
-export interface RecorderOptions {
-  python: string; program: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv; recording: string;
+export type RecorderOptions = {
+  python: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv; recording: string;
   mode: string; justMyCode: boolean; maxRecordingSize?: number; nativeDir: string;
-}
+} & RecordTarget;
 
 export interface RecorderEnd {
   /** From the recorder's own "end" event when it sent one. */
@@ -37,7 +38,8 @@ export class RecorderProcess extends EventEmitter {
     const argv = ['-m', 'watercodeflow', 'record', '--out', o.recording, '--progress-fd', '3', '--control-fd', '4', '--mode', o.mode];
     if (!o.justMyCode) argv.push('--no-just-my-code');
     if (o.maxRecordingSize !== undefined) argv.push('--max-size', String(o.maxRecordingSize));
-    return [...argv, '--', o.program, ...o.args];
+    // `-m MODULE` ends the recorder's options as `-- program` does: what follows is the program's own argv.
+    return o.module !== undefined ? [...argv, '-m', o.module, ...o.args] : [...argv, '--', o.program, ...o.args];
   }
 
   /** Starts the recorder; resolves when it has ended (for any reason). */

@@ -10,7 +10,7 @@ import {
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { errorMessage, RequestCancelled, UserError } from '../common/user-error';
 import { RecordedEvaluator } from '../evaluate/evaluator';
-import { LaunchConfig, validateLaunchArguments } from '../recording/launch-config';
+import { LaunchConfig, recordTarget, targetLabel, validateLaunchArguments } from '../recording/launch-config';
 import { findNativeDir } from '../recording/native-root';
 import { checkPython } from '../recording/python-interpreter';
 import { RecorderEnd, RecorderProcess } from '../recording/recorder-process';
@@ -239,7 +239,7 @@ export class WaterCodeFlowSession extends DebugSession {
 
   private record(config: Extract<LaunchConfig, { kind: 'record' }>): Promise<RecorderEnd> {
     const recorder = new RecorderProcess({
-      python: config.python, program: config.program, args: config.args, cwd: config.cwd, env: this.childEnv(config.env),
+      ...recordTarget(config), python: config.python, args: config.args, cwd: config.cwd, env: this.childEnv(config.env),
       recording: config.recording, mode: config.mode, justMyCode: config.justMyCode, maxRecordingSize: config.maxRecordingSize,
       nativeDir: findNativeDir(),
     });
@@ -247,7 +247,7 @@ export class WaterCodeFlowSession extends DebugSession {
     const progress = this.clientArgs.supportsProgressReporting === true;
     recorder.on('output', (category: string, text: string) => this.sendEvent(new OutputEvent(text, category)));
     if (progress) {
-      this.sendEvent(new ProgressStartEvent(PROGRESS_ID, `Recording ${path.basename(config.program)}`, 'starting…'));
+      this.sendEvent(new ProgressStartEvent(PROGRESS_ID, `Recording ${targetLabel(config)}`, 'starting…'));
       recorder.on('progress', (steps: number, elapsedMs: number) => {
         this.sendEvent(new ProgressUpdateEvent(PROGRESS_ID, `${steps.toLocaleString('en-US')} steps, ${(elapsedMs / 1000).toFixed(1)} s`));
       });

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { validateLaunchArguments } from '../../adapter/recording/launch-config';
+import { recordTarget, targetLabel, validateLaunchArguments } from '../../adapter/recording/launch-config';
 import { checkPython } from '../../adapter/recording/python-interpreter';
 import { RecorderProcess } from '../../adapter/recording/recorder-process';
 
@@ -20,6 +20,18 @@ test('defaults follow the contract; VS Code fields are accepted', () => {
   assert.ok(c.recording.startsWith(os.tmpdir()) && c.recording.endsWith('prog.wcf'), c.recording);
 });
 
+test('a module launch records `python -m MODULE` in cwd, named after the module', () => {
+  const c = validateLaunchArguments({ module: 'mypackage.cli', cwd: dir, args: ['-v'] });
+  assert.equal(c.kind, 'record');
+  if (c.kind !== 'record') return;
+  assert.deepEqual([c.module, c.program, c.cwd, c.args, c.justMyCode], ['mypackage.cli', undefined, dir, ['-v'], true]);
+  assert.ok(c.recording.startsWith(os.tmpdir()) && c.recording.endsWith(`${path.sep}mypackage.cli.wcf`), c.recording);
+  assert.deepEqual(recordTarget(c), { module: 'mypackage.cli' });
+  assert.equal(targetLabel(c), 'python -m mypackage.cli');
+  const script = validateLaunchArguments({ program: prog });
+  if (script.kind === 'record') assert.deepEqual([recordTarget(script), targetLabel(script)], [{ program: prog }, 'prog.py']);
+});
+
 test('each bad field is refused with a message that says what to do', () => {
   const cases: Array<[Record<string, unknown>, RegExp]> = [
     [{}, /needs "program"/],
@@ -33,6 +45,14 @@ test('each bad field is refused with a message that says what to do', () => {
     [{ program: prog, stopOnEntry: 'yes' }, /"stopOnEntry" must be true or false/],
     [{ program: prog, replay: '/tmp/x.wcf' }, /either "program".*or "replay"/],
     [{ replay: path.join(dir, 'none.wcf') }, /Recording not found/],
+    [{ program: prog, module: 'pkg', cwd: dir }, /either "program" .* or "module" .*, not both/],
+    [{ module: 'pkg', replay: '/tmp/x.wcf' }, /either "module".*or "replay"/],
+    [{ module: 'pkg' }, /"module" needs "cwd"/],
+    [{ module: '', cwd: dir }, /"module" must be the name of a module to run as `python -m`/],
+    [{ module: 7, cwd: dir }, /"module" must be the name of a module/],
+    [{ module: 'tools/run.py', cwd: dir }, /looks like a file: give its dotted module name .* or record the file with "program"/],
+    [{ module: '.cli', cwd: dir }, /is relative: give the full dotted name/],
+    [{ module: 'pkg', cwd: path.join(dir, 'nowhere') }, /"cwd" .*nowhere is not an existing directory/],
   ];
   for (const [args, expected] of cases) assert.throws(() => validateLaunchArguments(args), expected, JSON.stringify(args));
 });
@@ -56,4 +76,10 @@ test('the recorder command line follows docs/launch-protocol.md', () => {
   });
   assert.deepEqual(argv, ['-m', 'watercodeflow', 'record', '--out', '/tmp/r.wcf', '--progress-fd', '3', '--control-fd', '4',
     '--mode', 'deep', '--no-just-my-code', '--max-size', '1000', '--', prog, '--n', '3']);
+  const moduleArgv = RecorderProcess.commandLine({
+    python: 'python3', module: 'pkg.cli', args: ['--', '-x'], cwd: dir, env: {}, recording: '/tmp/r.wcf', mode: 'balanced',
+    justMyCode: true, nativeDir: '/x/native',
+  });
+  assert.deepEqual(moduleArgv, ['-m', 'watercodeflow', 'record', '--out', '/tmp/r.wcf', '--progress-fd', '3', '--control-fd', '4',
+    '--mode', 'balanced', '-m', 'pkg.cli', '--', '-x']);
 });
