@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { DEBUG_TYPE } from '../protocol';
 import { DEFAULT_PYTHON, locateExecutable, missingInterpreterMessage, selectedPythonInterpreter } from './pythonInterpreter';
-import { newRecordingPath, pruneRecordings, recordingsDir } from './recordingLocation';
+import { newModuleRecordingPath, newRecordingPath, pruneRecordings, recordingsDir } from './recordingLocation';
 
 export const RECORD_CURRENT_FILE = 'WaterCodeFlow: Record current file';
 
@@ -32,8 +32,9 @@ export class ConfigurationResolver implements vscode.DebugConfigurationProvider 
   constructor(private readonly storageDir: string) {}
 
   resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
-    // F5 with no launch.json gives an empty configuration: record the Python file in the editor.
-    if (!config.type && !config.request && !config.name) {
+    // F5 with no launch.json gives an empty configuration: record the Python file in the editor (a configuration
+    // naming a "module" is never turned into one that records the current file).
+    if (!config.type && !config.request && !config.name && !config.module) {
       const editor = vscode.window.activeTextEditor;
       if (!editor || editor.document.languageId !== 'python') {
         void vscode.window.showErrorMessage('WaterCodeFlow: open a Python file to record, or add a "watercodeflow" configuration to launch.json.');
@@ -44,8 +45,9 @@ export class ConfigurationResolver implements vscode.DebugConfigurationProvider 
     config.type = config.type || DEBUG_TYPE;
     config.request = config.request || 'launch';
     config.name = config.name || RECORD_CURRENT_FILE;
-    if (!config.program && !config.replay) {
-      void vscode.window.showErrorMessage('WaterCodeFlow: the launch configuration needs "program" (a Python file to record) or "replay" (a .wcf recording to open).');
+    if (!config.program && !config.module && !config.replay) {
+      void vscode.window.showErrorMessage('WaterCodeFlow: the launch configuration needs "program" (a Python file to record), "module" ' +
+        '(a module to record as `python -m` runs it) or "replay" (a .wcf recording to open).');
       return undefined;
     }
     return config;
@@ -57,6 +59,8 @@ export class ConfigurationResolver implements vscode.DebugConfigurationProvider 
       const base = (config.cwd as string | undefined) || folder?.uri.fsPath;
       if (base) config.program = path.resolve(base, config.program);
     }
+    // `python -m` runs in the workspace folder unless "cwd" says otherwise (the adapter asks for "cwd" without one).
+    if (typeof config.module === 'string' && !config.cwd && folder) config.cwd = folder.uri.fsPath;
     const resource = typeof config.program === 'string' ? vscode.Uri.file(config.program) : folder?.uri;
     let python = typeof config.python === 'string' && config.python ? config.python : undefined;
     let source: 'launch.json' | 'Python extension' | 'default' = 'launch.json';
@@ -72,10 +76,12 @@ export class ConfigurationResolver implements vscode.DebugConfigurationProvider 
       return undefined;
     }
     config.python = located;
-    if (!config.recording && typeof config.program === 'string') {
+    if (!config.recording && (typeof config.program === 'string' || typeof config.module === 'string')) {
       try {
         pruneRecordings(recordingsDir(this.storageDir));
-        config.recording = newRecordingPath(this.storageDir, config.program);
+        config.recording = typeof config.module === 'string'
+          ? newModuleRecordingPath(this.storageDir, config.module)
+          : newRecordingPath(this.storageDir, config.program as string);
       } catch (err) {
         // The adapter then picks a temporary file itself; say why the usual place did not work.
         console.warn(`WaterCodeFlow: cannot use ${recordingsDir(this.storageDir)} for recordings: ${String(err)}`);

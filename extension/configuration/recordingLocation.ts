@@ -8,9 +8,18 @@ const SIDE_FILES = ['-wal', '-shm', '-journal'];
 
 /** `<storage>/recordings/<program stem>-<YYYYMMDD-HHMMSS>.wcf` (created folder; a suffix if the name is taken). */
 export function newRecordingPath(storageDir: string, program: string, now = new Date()): string {
+  return stampedRecordingPath(storageDir, path.basename(program, path.extname(program)), now);
+}
+
+/** The same for a `python -m` run: `<storage>/recordings/<module>-<YYYYMMDD-HHMMSS>.wcf`. */
+export function newModuleRecordingPath(storageDir: string, module: string, now = new Date()): string {
+  return stampedRecordingPath(storageDir, module, now);
+}
+
+function stampedRecordingPath(storageDir: string, name: string, now: Date): string {
   const dir = recordingsDir(storageDir);
   fs.mkdirSync(dir, { recursive: true });
-  const stem = path.basename(program, path.extname(program)).replace(/[^\w.-]+/g, '_') || 'program';
+  const stem = name.replace(/[^\w.-]+/g, '_') || 'program';
   const pad = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
   let candidate = path.join(dir, `${stem}-${stamp}.wcf`);
