@@ -18,7 +18,17 @@ export interface LaunchArguments {
   stopOnEntry?: boolean;
   recording?: string;
   maxRecordingSize?: number;
+  buffers?: BufferOptions;
   replay?: string;
+}
+
+/** Buffer tracking (docs/buffer-tracking.md), passed to the recorder as its --buffer* options. */
+export interface BufferOptions {
+  tracking?: boolean;
+  fullCopyLimit?: number;
+  diffLimit?: number;
+  diffHuge?: boolean;
+  snapshots?: 'always' | 'on-write';
 }
 
 /** What a recording runs: a script (`python program args`) or a module (`python -m module args`), never both. */
@@ -29,10 +39,12 @@ export type LaunchConfig =
   | ({
       kind: 'record'; args: string[]; cwd: string; env: Record<string, string | null>; python: string;
       mode: 'lite' | 'balanced' | 'deep'; justMyCode: boolean; stopOnEntry: boolean; recording: string;
-      maxRecordingSize?: number;
+      maxRecordingSize?: number; buffers: BufferOptions;
     } & RecordTarget);
 
-const OWN_FIELDS = ['program', 'module', 'args', 'cwd', 'env', 'python', 'mode', 'justMyCode', 'stopOnEntry', 'recording', 'maxRecordingSize', 'replay'];
+const OWN_FIELDS = ['program', 'module', 'args', 'cwd', 'env', 'python', 'mode', 'justMyCode', 'stopOnEntry', 'recording', 'maxRecordingSize',
+  'buffers', 'replay'];
+const BUFFER_FIELDS = ['tracking', 'fullCopyLimit', 'diffLimit', 'diffHuge', 'snapshots'];
 /** Fields VS Code itself adds to every launch configuration. */
 const VSCODE_FIELDS = ['type', 'request', 'name', 'presentation', 'internalConsoleOptions', 'preLaunchTask', 'postDebugTask',
   'debugServer', 'noDebug', 'suppressMultipleSessionWarning', 'linux', 'windows', 'osx', 'console'];
@@ -73,7 +85,31 @@ export function validateLaunchArguments(raw: Record<string, unknown>): LaunchCon
   checkWritable(recording);
   return {
     kind: 'record', ...target, args, cwd, env, python, mode, justMyCode: bool(a.justMyCode, 'justMyCode', true), stopOnEntry,
-    recording, maxRecordingSize: a.maxRecordingSize,
+    recording, maxRecordingSize: a.maxRecordingSize, buffers: bufferOptions(a.buffers),
+  };
+}
+
+function bufferOptions(raw: unknown): BufferOptions {
+  if (raw === undefined) return {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new UserError(`"buffers" must be an object with some of: ${BUFFER_FIELDS.join(', ')}.`);
+  }
+  const b = raw as Record<string, unknown>;
+  const unknown = Object.keys(b).filter((k) => !BUFFER_FIELDS.includes(k));
+  if (unknown.length) throw new UserError(`Unknown "buffers" field ${unknown.map((u) => `"${u}"`).join(', ')}. Known: ${BUFFER_FIELDS.join(', ')}.`);
+  for (const limit of ['fullCopyLimit', 'diffLimit']) {
+    const v = b[limit];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
+      throw new UserError(`"buffers.${limit}" must be a whole number of bytes (0 or more).`);
+    }
+  }
+  if (b.snapshots !== undefined && b.snapshots !== 'always' && b.snapshots !== 'on-write') {
+    throw new UserError('"buffers.snapshots" must be "always" or "on-write".');
+  }
+  return {
+    tracking: bool(b.tracking, 'buffers.tracking', true), fullCopyLimit: b.fullCopyLimit as number | undefined,
+    diffLimit: b.diffLimit as number | undefined, diffHuge: bool(b.diffHuge, 'buffers.diffHuge', false),
+    snapshots: b.snapshots as BufferOptions['snapshots'],
   };
 }
 

@@ -5,11 +5,11 @@ import { ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
 import { EventEmitter } from 'events';
 import { Readable, Writable } from 'stream';
-import type { RecordTarget } from './launch-config';
+import type { BufferOptions, RecordTarget } from './launch-config';
 
 export type RecorderOptions = {
   python: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv; recording: string;
-  mode: string; justMyCode: boolean; maxRecordingSize?: number; nativeDir: string;
+  mode: string; justMyCode: boolean; maxRecordingSize?: number; buffers?: BufferOptions; nativeDir: string;
 } & RecordTarget;
 
 export interface RecorderEnd {
@@ -38,6 +38,12 @@ export class RecorderProcess extends EventEmitter {
     const argv = ['-m', 'watercodeflow', 'record', '--out', o.recording, '--progress-fd', '3', '--control-fd', '4', '--mode', o.mode];
     if (!o.justMyCode) argv.push('--no-just-my-code');
     if (o.maxRecordingSize !== undefined) argv.push('--max-size', String(o.maxRecordingSize));
+    const b = o.buffers ?? {};
+    if (b.tracking === false) argv.push('--buffers', 'off');
+    if (b.fullCopyLimit !== undefined) argv.push('--buffer-full-limit', String(b.fullCopyLimit));
+    if (b.diffLimit !== undefined) argv.push('--buffer-diff-limit', String(b.diffLimit));
+    if (b.diffHuge) argv.push('--buffer-diff-huge');
+    if (b.snapshots !== undefined) argv.push('--buffer-snapshots', b.snapshots);
     // `-m MODULE` ends the recorder's options as `-- program` does: what follows is the program's own argv.
     return o.module !== undefined ? [...argv, '-m', o.module, ...o.args] : [...argv, '--', o.program, ...o.args];
   }

@@ -241,6 +241,7 @@ export class WaterCodeFlowSession extends DebugSession {
     const recorder = new RecorderProcess({
       ...recordTarget(config), python: config.python, args: config.args, cwd: config.cwd, env: this.childEnv(config.env),
       recording: config.recording, mode: config.mode, justMyCode: config.justMyCode, maxRecordingSize: config.maxRecordingSize,
+      buffers: config.buffers,
       nativeDir: findNativeDir(),
     });
     this.recorder = recorder;

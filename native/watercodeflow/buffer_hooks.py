@@ -9,11 +9,11 @@ FLUSH_NOW, WATCHING = 1, 2
 
 
 class BufferHooks:
-    def __init__(self, rows, max_size):
+    def __init__(self, rows, options):
         self.rows = rows
-        self.max_size = max_size
+        self.options = options
         self.tracker = None
-        self.failed = False
+        self.failed = not options.buffers  # --buffers off: nothing is ever tracked
 
     def track(self, obj, object_id, step):
         """A new object the recorder captured; returns True while some buffer is watched."""
@@ -23,7 +23,11 @@ class BufferHooks:
             if self.tracker is None:
                 from .buffers import BufferTracker
 
-                self.tracker = BufferTracker(self.rows, content_budget=int(self.max_size * CONTENT_SHARE))
+                options = self.options
+                self.tracker = BufferTracker(
+                    self.rows, content_budget=int(options.max_size * CONTENT_SHARE),
+                    full_copy_limit=options.buffer_full_limit, diff_limit=options.buffer_diff_limit,
+                    diff_huge=options.buffer_diff_huge, snapshots=options.buffer_snapshots)
             self.tracker.track(obj, object_id, step)
             return self.watching()
         except Exception as error:

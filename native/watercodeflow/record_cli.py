@@ -30,6 +30,12 @@ options:
   --progress-fd N          write JSON-line progress events to fd N (docs/launch-protocol.md)
   --control-fd N           read "stop" requests from fd N (EOF also means stop)
   --tracer auto|settrace|monitoring   event source (default auto: sys.monitoring on Python >= 3.12)
+  --buffers on|off         element-level write history of numpy arrays and other buffers (default on)
+  --buffer-full-limit BYTES   buffers below this are copied whole at each change (default 102400)
+  --buffer-diff-limit BYTES   up to this, changed element ranges are stored; above it only fingerprints
+                           of the written pages (default 10485760; --buffer-diff-huge diffs them too)
+  --buffer-snapshots always|on-write   store a buffer's first content at once (default) or only once the
+                           program writes it (less storage; never-written buffers then show no elements)
   --recorder auto|c|python   recorder core (default $WATERCODEFLOW_RECORDER, else auto: the C core where
                            it is built for this interpreter, else the slower pure-Python one, with a
                            notice in the recording)
@@ -58,10 +64,12 @@ def parse_args(argv):
               "max_repr": opts.DEFAULT_MAX_REPR, "max_items": opts.DEFAULT_MAX_ITEMS, "max_depth": None,
               "exit_code_policy": "watcher", "progress_fd": None, "control_fd": None, "out": None,
               "verbose": False, "tracer": "auto",
-              "recorder": os.environ.get("WATERCODEFLOW_RECORDER") or "auto"}
+              "recorder": os.environ.get("WATERCODEFLOW_RECORDER") or "auto", "buffers": True,
+              "buffer_full_limit": opts.DEFAULT_BUFFER_FULL_LIMIT, "buffer_diff_limit": opts.DEFAULT_BUFFER_DIFF_LIMIT,
+              "buffer_diff_huge": False, "buffer_snapshots": "always"}
     takes_value = {"--out", "--mode", "--max-size", "--max-repr", "--max-items", "--max-depth",
                    "--exit-code", "--progress-fd", "--control-fd", "--tracer",
-                   "--recorder"}
+                   "--recorder", "--buffers", "--buffer-full-limit", "--buffer-diff-limit", "--buffer-snapshots"}
     index = 0
     module = None
     while index < len(argv):
@@ -82,10 +90,12 @@ def parse_args(argv):
         name, has_inline, inline = arg.partition("=")
         if name in ("-h", "--help"):
             raise UsageError("")
-        if name in ("--no-just-my-code", "--verbose"):
+        if name in ("--no-just-my-code", "--verbose", "--buffer-diff-huge"):
             if has_inline:
                 raise UsageError("%s takes no value" % name)
-            values["just_my_code" if name == "--no-just-my-code" else "verbose"] = name == "--verbose"
+            flag = {"--no-just-my-code": ("just_my_code", False), "--verbose": ("verbose", True),
+                    "--buffer-diff-huge": ("buffer_diff_huge", True)}[name]
+            values[flag[0]] = flag[1]
             index += 1
             continue
         if name not in takes_value:
@@ -116,6 +126,16 @@ def parse_args(argv):
             if value not in ("auto", "c", "python"):
                 raise UsageError("--recorder must be auto, c or python, got %r" % value)
             values["recorder"] = value
+        elif name == "--buffers":
+            if value not in ("on", "off"):
+                raise UsageError("--buffers must be on or off, got %r" % value)
+            values["buffers"] = value == "on"
+        elif name == "--buffer-snapshots":
+            if value not in opts.BUFFER_SNAPSHOTS:
+                raise UsageError("--buffer-snapshots must be %s, got %r" % (" or ".join(opts.BUFFER_SNAPSHOTS), value))
+            values["buffer_snapshots"] = value
+        elif name in ("--buffer-full-limit", "--buffer-diff-limit"):
+            values[name[2:].replace("-", "_")] = _int_option(name, value, 0)
         elif name in ("--progress-fd", "--control-fd"):
             fd = _int_option(name, value, 0)
             try:
@@ -275,6 +295,9 @@ class Session:
             ("cwd", os.getcwd()),
             ("mode", options.mode),
             ("just_my_code", "1" if options.just_my_code else "0"),
+            ("buffers", json_text.dumps({"tracking": options.buffers, "fullCopyLimit": options.buffer_full_limit,
+                                         "diffLimit": options.buffer_diff_limit, "diffHuge": options.buffer_diff_huge,
+                                         "snapshots": options.buffer_snapshots})),
             ("limits", json_text.dumps({"maxRepr": options.max_repr, "maxItems": options.max_items,
                                    "maxDepth": options.max_depth, "maxSize": options.max_size})),
             ("status", "recording"),

@@ -126,7 +126,7 @@ class Recorder(RecordingLifecycle):
         self.rows_output = rows["output"]
         self.rows_notices = rows["notices"]
         self.values = ValueCapture(rows, options.max_repr, options.max_items, options.max_depth)
-        self.buffers = self.values.buffers = BufferHooks(rows, options.max_size)
+        self.buffers = self.values.buffers = BufferHooks(rows, options)
         self.step = -1  # the last step written; the count is step + 1
         self.live = {}  # id(frame) -> FrameRecord, for live and suspended (generator) frames
         self.suspended = {}  # id(frame) -> FrameRecord of a generator/coroutine waiting to resume

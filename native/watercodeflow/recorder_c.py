@@ -89,7 +89,7 @@ class CRecorder(RecordingLifecycle):
             mode_lite=options.mode == "lite", max_repr=options.max_repr, max_items=options.max_items,
             max_depth=options.max_depth, opcode_table=opcodes, yield_from=yield_from)
         self.core.flush_every = _flush_interval(self.max_size, 40.0)
-        self.buffers = BufferHooks(writer.rows, options.max_size)
+        self.buffers = BufferHooks(writer.rows, options)
         self.core.set_buffer_hooks(self.buffers.track, self.buffers.collect, self.buffers.release)
         self.lock = CoreLock(self.core)
 

@@ -82,4 +82,20 @@ test('the recorder command line follows docs/launch-protocol.md', () => {
   });
   assert.deepEqual(moduleArgv, ['-m', 'watercodeflow', 'record', '--out', '/tmp/r.wcf', '--progress-fd', '3', '--control-fd', '4',
     '--mode', 'balanced', '-m', 'pkg.cli', '--', '-x']);
+  const buffersArgv = RecorderProcess.commandLine({
+    python: 'python3', program: prog, args: [], cwd: dir, env: {}, recording: '/tmp/r.wcf', mode: 'deep', justMyCode: true,
+    nativeDir: '/x/native', buffers: { tracking: false, fullCopyLimit: 0, diffLimit: 4096, diffHuge: true, snapshots: 'on-write' },
+  });
+  assert.deepEqual(buffersArgv.slice(11, -2), ['--buffers', 'off', '--buffer-full-limit', '0', '--buffer-diff-limit', '4096',
+    '--buffer-diff-huge', '--buffer-snapshots', 'on-write']);
+});
+
+test('"buffers" options are checked and kept', () => {
+  const ok = validateLaunchArguments({ program: prog, buffers: { diffLimit: 1024, snapshots: 'on-write' } });
+  assert.ok(ok.kind === 'record');
+  if (ok.kind === 'record') assert.deepEqual(ok.buffers, { tracking: true, fullCopyLimit: undefined, diffLimit: 1024, diffHuge: false, snapshots: 'on-write' });
+  assert.throws(() => validateLaunchArguments({ program: prog, buffers: { diffLimit: -1 } }), /buffers\.diffLimit" must be a whole number/);
+  assert.throws(() => validateLaunchArguments({ program: prog, buffers: { snapshots: 'never' } }), /"always" or "on-write"/);
+  assert.throws(() => validateLaunchArguments({ program: prog, buffers: { shadow: true } }), /Unknown "buffers" field "shadow"/);
+  assert.throws(() => validateLaunchArguments({ program: prog, buffers: 'on' }), /"buffers" must be an object/);
 });
