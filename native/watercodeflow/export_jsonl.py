@@ -11,6 +11,7 @@ import sqlite3
 import sys
 from typing import List, Optional, TextIO
 
+from .cli_arguments import Parser, parse
 from .reader import (UNBOUNDED, Recording, RecordingError, RenderLimits, VariableChange,
                      damaged_recording_error)
 
@@ -19,17 +20,9 @@ EXIT_USAGE = 2
 FORMATS = ("jsonl", "sqlite")
 
 
-class _ArgumentError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise _ArgumentError(message)
-
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="watercodeflow export",
+    parser = Parser(prog="watercodeflow export",
                      description="Export the variable changes of a WaterCodeFlow recording.")
     parser.add_argument("recording", metavar="REC", help="the recording file (.wcf)")
     parser.add_argument("--format", default="jsonl", help="output format: jsonl (one event per line) or sqlite "
@@ -72,13 +65,9 @@ def main(argv: List[str], stdout: Optional[TextIO] = None, stderr: Optional[Text
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except _ArgumentError as error:
-        err.write("watercodeflow export: %s\n%s" % (error, parser.format_usage()))
-        return EXIT_USAGE
-    except SystemExit as leave:  # --help
-        return EXIT_OK if leave.code in (0, None) else EXIT_USAGE
+    args, code = parse(parser, argv, err, "export")
+    if args is None:
+        return code
     if args.format not in FORMATS:
         err.write("watercodeflow export: unknown --format %r; supported: %s\n" % (args.format, ", ".join(FORMATS)))
         return EXIT_USAGE

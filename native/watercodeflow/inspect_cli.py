@@ -9,6 +9,7 @@ import sqlite3
 import sys
 from typing import Dict, List, Optional, TextIO
 
+from .cli_arguments import Parser, parse
 from .reader import (UNBOUNDED, Recording, RecordingError, RenderLimits, Value, damaged_recording_error,
                      is_definition)
 
@@ -17,19 +18,9 @@ EXIT_USAGE = 2
 TEXT_MAX_CHARS = 300  # a value per line stays readable in a terminal; --json keeps the reader's default
 
 
-class _ArgumentError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports errors by raising, so main() can return an exit code instead of exiting."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise _ArgumentError(message)
-
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="watercodeflow inspect",
+    parser = Parser(prog="watercodeflow inspect",
                      description="Show what a WaterCodeFlow recording holds.")
     parser.add_argument("recording", metavar="REC", help="the recording file (.wcf)")
     what = parser.add_mutually_exclusive_group()
@@ -51,13 +42,9 @@ def main(argv: List[str], stdout: Optional[TextIO] = None, stderr: Optional[Text
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except _ArgumentError as error:
-        err.write("watercodeflow inspect: %s\n%s" % (error, parser.format_usage()))
-        return EXIT_USAGE
-    except SystemExit as leave:  # --help
-        return EXIT_OK if leave.code in (0, None) else EXIT_USAGE
+    args, code = parse(parser, argv, err, "inspect")
+    if args is None:
+        return code
     if args.function and args.history is None:
         err.write("watercodeflow inspect: --function only applies to --history NAME\n")
         return EXIT_USAGE
