@@ -1,6 +1,6 @@
-# Reads buffer_writes back (docs/buffer-tracking.md): a buffer's bytes or numpy array at step N, and the steps
-# that wrote chosen elements with their old and new values. Read-only over a recording's sqlite3 connection;
-# imports numpy only when an array or a numpy dtype is asked for.
+# Reads buffer_writes back (docs/buffer-tracking.md): a buffer's bytes, numpy array or torch tensor at step N,
+# and the steps that wrote chosen elements with their old and new values. Read-only over a recording's sqlite3
+# connection; imports numpy (torch) only when an array or a numpy dtype (a tensor) is asked for.
 import json
 import struct
 
@@ -128,8 +128,30 @@ def object_bytes_at(conn, object_id, step):
     return b"".join(data[at:at + itemsize] for _, at in _selected(layout, None))
 
 
+# torch dtypes numpy has none of (a tensor layout's `descr`): their elements' storage and their numpy stand-in.
+_TORCH_ONLY_DTYPES = {"torch.bfloat16": "<u2", "torch.complex32": "<u4"}
+
+
+def _torch_only(layout):
+    descr = layout.get("descr")
+    return descr if isinstance(descr, str) and descr in _TORCH_ONLY_DTYPES else None
+
+
+def _torch_only_value(name, raw):
+    """A bfloat16 element as a float (the upper half of a float32), a complex32 one as a complex."""
+    if name == "torch.bfloat16":
+        return struct.unpack("<f", b"\0\0" + raw)[0]
+    real, imag = struct.unpack("<ee", raw)
+    return complex(real, imag)
+
+
 def numpy_dtype(layout):
+    """The numpy dtype of the layout's elements; for bfloat16 / complex32 tensors, unsigned ints of their size
+    (their bits: array_at converts them)."""
     import numpy as np
+    name = _torch_only(layout)
+    if name is not None:
+        return np.dtype(_TORCH_ONLY_DTYPES[name])
     if layout.get("descr"):
         return np.dtype([tuple(tuple(part) if isinstance(part, list) else part for part in field)
                          for field in layout["descr"]])
@@ -145,16 +167,44 @@ def numpy_dtype(layout):
 
 
 def array_at(conn, object_id, step):
-    """A numpy copy of the object as it was at `step` (same shape and dtype). Needs numpy."""
+    """A numpy copy of the object as it was at `step` (same shape and dtype; a bfloat16 tensor as float32, a
+    complex32 one as complex64, exactly). Needs numpy."""
     import numpy as np
     layout = layout_at(conn, object_id, step)
     data = region_bytes_at(conn, layout["region"], step)
+    if _count(layout["shape"]) == 0:  # a tensor that lost its elements (resize_(0)) has no place in the region
+        data, layout["offset"] = b"", 0
     view = np.ndarray(tuple(layout["shape"]), numpy_dtype(layout), buffer=data, offset=layout["offset"],
                       strides=tuple(layout["strides"]))
+    name = _torch_only(layout)
+    if name == "torch.bfloat16":  # the upper half of a float32
+        return (view.astype("<u4") << 16).view("<f4")
+    if name == "torch.complex32":  # two float16
+        halves = view.copy().view("<f2").reshape(view.shape + (2,)).astype("<f4")
+        return halves.view("<c8").reshape(view.shape)
     return view.copy()
 
 
+def tensor_at(conn, object_id, step):
+    """A torch copy of a recorded tensor as it was at `step`, with its own shape and dtype (bfloat16 too),
+    contiguous. Needs torch."""
+    import torch
+    layout = layout_at(conn, object_id, step)
+    name = layout.get("torchDtype")
+    if not isinstance(name, str) or not name.startswith("torch."):
+        raise BufferHistoryError("object %d is not a torch tensor (its type is %s)" % (object_id, layout.get("type")))
+    dtype = getattr(torch, name[len("torch."):])
+    shape = tuple(layout["shape"])
+    if _count(shape) == 0:
+        return torch.empty(shape, dtype=dtype)
+    data = bytearray(object_bytes_at(conn, object_id, step))
+    return torch.frombuffer(data, dtype=dtype).reshape(shape).clone()
+
+
 def _decoder(layout):
+    name = _torch_only(layout)
+    if name is not None:
+        return lambda raw: _torch_only_value(name, raw)
     try:
         import numpy as np
         dtype = numpy_dtype(layout)

@@ -1,13 +1,15 @@
-# BufferTracker: the recording's element-level write history of buffers (numpy arrays, bytearray,
-# array.array, mmap, memoryview) through libwcf (buffer_wcf_driver.py), stored as buffer_writes rows. Runs in
-# the debuggee: it never raises into the program and never pins a buffer the program may resize or close.
+# BufferTracker: the recording's element-level write history of buffers (numpy arrays, torch CPU tensors,
+# bytearray, array.array, mmap, memoryview) through libwcf (buffer_wcf_driver.py), stored as buffer_writes rows.
+# Runs in the debuggee: it never raises into the program and never pins a buffer the program may resize or
+# close (a torch storage is held while watched, but its data can still move: it is followed).
 import ctypes
 import hashlib
 import json
 import threading
 import weakref
 
-from .buffer_layout import describe, is_buffer_type, raw_extent
+from .buffer_layout import (ROOT_NDARRAY, ROOT_RAW, ROOT_TORCH, describe, describe_tensor, describe_with_reason,
+                            is_buffer_type, raw_extent, storage_extent, tensor_signature)
 from .buffer_wcf_driver import RANGE_REGION_GONE, WcfDriver
 
 FULL_COPY_LIMIT = 100 * 1024  # regions below this many bytes: a full copy per change
@@ -30,8 +32,10 @@ SNAPSHOTS_ALWAYS, SNAPSHOTS_ON_WRITE = "always", "on-write"
 class _Region:
     """One watched memory extent, named in buffer_writes by the object_id of the first object that led to it."""
 
-    __slots__ = ("region_id", "root_ref", "root_strong", "root_is_ndarray", "address", "nbytes", "itemsize",
-                 "tier", "shadow", "tag", "object_ids", "pending_snapshot")
+    __slots__ = ("region_id", "root_ref", "root_strong", "root_kind", "root_key", "address", "nbytes", "itemsize",
+                 "tier", "shadow", "tag", "object_ids", "pending_snapshot", "members")
+    # members (torch regions): object_id -> [weak reference to the tensor, its tensor_signature when last
+    # described]; the tensors are re-read at every collect, since resize_/set_/t_() change them in place.
 
     def root(self):
         return self.root_strong if self.root_ref is None else self.root_ref()
@@ -71,10 +75,17 @@ class BufferTracker:
         self.lock = threading.RLock()
         self.regions = {}  # tag -> _Region
         self.raw_regions = {}  # tag -> _Region watched by address (not numpy): checked for moves at each collect
-        self.region_by_root = {}  # id(root) -> _Region (checked against the root itself before use)
+        self.torch_regions = {}  # tag -> _Region of a torch storage: its data and its tensors checked at each collect
+        self.region_by_root = {}  # root_key (id(root), or a torch storage's key) -> _Region
         self.region_of_object = {}  # object_id -> _Region
         self.freed_tags = []  # tags whose root the garbage collector freed (appended by weakref callbacks)
+        self.freed_members = []  # object_ids of tracked tensors the garbage collector freed (likewise)
+        self.reasons_noted = set()  # keys of the "not tracked because" notices written (one per reason)
         self.next_tag = 1  # libwcf tags: a new one for each watch, never reused
+        # Regions are named by the object_id of the first object that led to them; when that id still names a
+        # region in use (a tensor moved to another storage while tracked views keep its old one), the new
+        # region gets the next of these.
+        self.next_unnamed_region = -1
         self.errors_noted = set()
         self.tracker = None
         self.mechanism = None
@@ -104,6 +115,7 @@ class BufferTracker:
             tracker, self.tracker = self.tracker, None
             self.regions.clear()
             self.raw_regions.clear()
+            self.torch_regions.clear()
             self.region_by_root.clear()
             self.region_of_object.clear()
             if tracker is not None:
@@ -153,21 +165,36 @@ class BufferTracker:
             if object_id in self.region_of_object or self.tracker is None:
                 return
             try:
-                place = describe(obj)
+                place, refused = describe_with_reason(obj)
                 if place is None:
+                    if refused is not None and refused[0] not in self.reasons_noted:
+                        self.reasons_noted.add(refused[0])
+                        self._notice(step, refused[1])
                     return
                 region = self._region_for(place, object_id, step)
                 if region is None:
                     return
-                region.object_ids.add(object_id)
-                self.region_of_object[object_id] = region
-                layout = place.layout(region.region_id)
-                layout["tier"] = region.tier
-                layout["snapshots"] = self.snapshots
-                self._write(step, object_id, place.offset, _count(place.shape) * place.itemsize, None,
-                            json.dumps(layout, separators=(",", ":")), "layout")
+                self._join(region, object_id, obj, place, step)
             except Exception as error:
                 self._internal_error(step, "track", error)
+
+    def _join(self, region, object_id, obj, place, step):
+        """`object_id` (described by `place`) lives in `region` from `step` on: its layout row."""
+        region.object_ids.add(object_id)
+        self.region_of_object[object_id] = region
+        if region.root_kind == ROOT_TORCH:
+            member = region.members.get(object_id)
+            if member is None:
+                member = region.members[object_id] = [weakref.ref(obj, self._member_freed_callback(object_id)), None]
+            member[1] = tensor_signature(obj)
+        self._write_layout(step, object_id, region, place)
+
+    def _write_layout(self, step, object_id, region, place):
+        layout = place.layout(region.region_id)
+        layout["tier"] = region.tier
+        layout["snapshots"] = self.snapshots
+        self._write(step, object_id, place.offset, _count(place.shape) * place.itemsize, None,
+                    json.dumps(layout, separators=(",", ":")), "layout")
 
     def _tier(self, nbytes):
         if self.over_budget:
@@ -179,16 +206,24 @@ class BufferTracker:
         return TIER_FINGERPRINT
 
     def _region_for(self, place, object_id, step):
-        region = self.region_by_root.get(id(place.root))
-        if region is not None and region.root() is place.root and region.tag in self.regions:
+        region = self.region_by_root.get(place.root_key)
+        # A torch storage is held by its region, so its key cannot name other memory while the region lives.
+        if region is not None and region.tag in self.regions and (region.root_kind == ROOT_TORCH
+                                                                   or region.root() is place.root):
             return region
         region = _Region()
         region.region_id = object_id
-        region.root_is_ndarray = place.root_is_ndarray
-        try:
-            region.root_ref, region.root_strong = weakref.ref(place.root, self._freed_callback(region)), None
-        except TypeError:  # bytearray: no weak references; released by release()/close()
-            region.root_ref, region.root_strong = None, place.root
+        region.root_kind, region.root_key = place.root_kind, place.root_key
+        region.members = None
+        if place.root_kind == ROOT_TORCH:
+            # The storage's Python wrapper lives only as long as we hold it (torch makes a new one per call):
+            # holding it keeps the memory allocated while watched; the tensors are followed by weak references.
+            region.root_ref, region.root_strong, region.members = None, place.root, {}
+        else:
+            try:
+                region.root_ref, region.root_strong = weakref.ref(place.root, self._freed_callback(region)), None
+            except TypeError:  # bytearray: no weak references; released by release()/close()
+                region.root_ref, region.root_strong = None, place.root
         region.itemsize = place.region_itemsize
         region.object_ids = set()
         region.address, region.nbytes = place.address, place.nbytes
@@ -197,7 +232,7 @@ class BufferTracker:
         region.pending_snapshot = None
         if not self._watch(region, step):
             return None
-        self.region_by_root[id(place.root)] = region
+        self.region_by_root[place.root_key] = region
         self._snapshot(region, step, deferred=self.snapshots == SNAPSHOTS_ON_WRITE)
         return region
 
@@ -208,6 +243,15 @@ class BufferTracker:
             tracker = tracker_ref()
             if tracker is not None:
                 tracker.freed_tags.append(region.tag)  # list.append: safe from any thread, no lock taken
+        return freed
+
+    def _member_freed_callback(self, object_id):
+        tracker_ref = weakref.ref(self)
+
+        def freed(_):
+            tracker = tracker_ref()
+            if tracker is not None:
+                tracker.freed_members.append(object_id)  # list.append: safe from any thread, no lock taken
         return freed
 
     def _watch(self, region, step):
@@ -226,8 +270,10 @@ class BufferTracker:
             self._notice(step, "buffer %d (%d bytes) is not tracked: %s" % (region.region_id, region.nbytes, error))
             return False
         self.regions[region.tag] = region
-        if not region.root_is_ndarray:
+        if region.root_kind == ROOT_RAW:
             self.raw_regions[region.tag] = region
+        elif region.root_kind == ROOT_TORCH:
+            self.torch_regions[region.tag] = region
         return True
 
     def _snapshot(self, region, step, deferred=False):
@@ -256,8 +302,10 @@ class BufferTracker:
             try:
                 if self.raw_regions:
                     self._follow_raw_buffers(step)
-                if self.freed_tags:
+                if self.freed_tags or self.freed_members:
                     self._forget_freed(step)
+                if self.torch_regions:
+                    self._follow_tensors(step)
                 dirty = self.tracker.collect()
                 if dirty:
                     self._store_dirty(dirty, step)
@@ -303,6 +351,59 @@ class BufferTracker:
                 continue
             self._rewatch(region, root, extent[0], extent[1], step)
 
+    def _follow_tensors(self, step):
+        """A torch storage's data moves when a tensor resizes it (resize_, share_memory_), and a tensor changes
+        shape (resize_, t_(), unsqueeze_()) or storage (set_, .data =) in place: look before collecting."""
+        for region in list(self.torch_regions.values()):
+            try:
+                address, nbytes = storage_extent(region.root_strong)
+            except Exception:  # not expected of a storage we hold: stop following it rather than misread it
+                address, nbytes = 0, 0
+            if (address, nbytes) != (region.address, region.nbytes):
+                if address == 0 or nbytes == 0:
+                    self._unwatch(region)
+                    self._drop(region)
+                    self._write(step, region.region_id, 0, 0, None, None, "gone")
+                else:
+                    self._rewatch(region, region.root_strong, address, nbytes, step)
+                continue
+            for object_id, (tensor_ref, signature) in list(region.members.items()):
+                tensor = tensor_ref()
+                if tensor is not None and tensor_signature(tensor) != signature:
+                    self._follow_tensor(region, object_id, tensor, step)
+                del tensor
+
+    def _follow_tensor(self, region, object_id, tensor, step):
+        """A tracked tensor changed in place: its new layout, in its region or (set_) in another one."""
+        place, refused = describe_tensor(tensor, allow_empty=True)
+        member = region.members[object_id]
+        if place is None:  # not expected: what refuses a tensor (device, layout, ...) cannot change in place
+            member[1] = tensor_signature(tensor)
+            self._internal_error(step, "following a tensor", RuntimeError(refused[1]))
+            return
+        if _count(place.shape) == 0:  # no elements left (resize_(0), set_() of an empty storage)
+            member[1] = tensor_signature(tensor)
+            place.offset = 0
+            self._write_layout(step, object_id, region, place)
+            return
+        if place.root_key == region.root_key:
+            self._join(region, object_id, tensor, place, step)
+            return
+        # Moved to another storage: leave this region (dropped when nothing tracked uses it any more).
+        del region.members[object_id]
+        region.object_ids.discard(object_id)
+        del self.region_of_object[object_id]
+        if not region.object_ids:
+            self._unwatch(region)
+            self._drop(region)
+        name = object_id
+        if any(known.region_id == object_id for known in self.regions.values()):
+            name = self.next_unnamed_region
+            self.next_unnamed_region -= 1
+        target = self._region_for(place, name, step)
+        if target is not None:
+            self._join(target, object_id, tensor, place, step)
+
     def _unwatch(self, region):
         self.tracker.unwatch(region.tag)  # False when libwcf already let it go (its memory was unmapped)
 
@@ -312,16 +413,38 @@ class BufferTracker:
         self._unwatch(region)
         self.regions.pop(region.tag, None)
         self.raw_regions.pop(region.tag, None)
+        self.torch_regions.pop(region.tag, None)
         region.address, region.nbytes = address, nbytes
         region.tier = self._tier(nbytes)
         if self._watch(region, step):
-            self._write_resized_layouts(region, root, step)
             self._snapshot(region, step)
+            if region.root_kind == ROOT_TORCH:
+                for object_id, (tensor_ref, _) in list(region.members.items()):
+                    tensor = tensor_ref()
+                    if tensor is not None:
+                        self._follow_tensor(region, object_id, tensor, step)
+                    del tensor
+            else:
+                self._write_resized_layouts(region, root, step)
         else:
             self._drop(region)
             self._write(step, region.region_id, 0, 0, None, None, "gone")
 
     def _forget_freed(self, step):
+        freed_members, self.freed_members = self.freed_members, []
+        for object_id in freed_members:
+            # A tracked tensor was freed: its region goes with the last tensor tracked in it (as a numpy
+            # region goes with its root array).
+            region = self.region_of_object.get(object_id)
+            if region is None or region.members is None or object_id not in region.members:
+                continue
+            del region.members[object_id]
+            region.object_ids.discard(object_id)
+            del self.region_of_object[object_id]
+            if not region.object_ids and region.tag in self.regions:
+                self._unwatch(region)
+                self._drop(region)
+                self._write(step, region.region_id, 0, 0, None, None, "gone")
         freed, self.freed_tags = self.freed_tags, []
         for tag in freed:
             region = self.regions.get(tag)
@@ -350,7 +473,7 @@ class BufferTracker:
             self._write(first_step, region.region_id, 0, len(data), None, data, "snapshot")
 
     def _store(self, region, root, ranges, step):
-        if region.root_is_ndarray:
+        if region.root_kind == ROOT_NDARRAY:
             place = describe(root)
             if place is not None and (place.address, place.nbytes) != (region.address, region.nbytes):
                 # Only `resize(..., refcheck=False)` moves a tracked array; seen when its old memory is written.
@@ -388,13 +511,9 @@ class BufferTracker:
     def _drop(self, region):
         self.regions.pop(region.tag, None)
         self.raw_regions.pop(region.tag, None)
-        root = region.root()
-        if root is not None and self.region_by_root.get(id(root)) is region:
-            del self.region_by_root[id(root)]
-        else:
-            for key, known in list(self.region_by_root.items()):
-                if known is region:
-                    del self.region_by_root[key]
+        self.torch_regions.pop(region.tag, None)
+        if self.region_by_root.get(region.root_key) is region:
+            del self.region_by_root[region.root_key]
         for object_id in region.object_ids:
             if self.region_of_object.get(object_id) is region:
                 del self.region_of_object[object_id]
@@ -409,6 +528,8 @@ class BufferTracker:
             if region is None:
                 return
             region.object_ids.discard(object_id)
+            if region.members is not None:
+                region.members.pop(object_id, None)
             if region.object_ids or self.tracker is None:
                 return
             if region.tag in self.regions:

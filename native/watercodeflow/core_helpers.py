@@ -1,10 +1,11 @@
 # What the C recorder core (native/wcfcore) asks Python for: the rare, intricate cases it shares with the
-# Python recorder (type names, kinds, opaque displays, numpy, exception texts), so both write the same rows.
+# Python recorder (type names, kinds, opaque displays, numpy, torch, exception texts), so both write the same rows.
 # Called from inside trace callbacks: each function must be cheap, run no user code and raise nothing.
 import threading
 
 from .recorder import safe_exception_message, traceback_text  # noqa: F401 (used by the core)
 from .values import _slot_names, classify, cut_text, opaque_display, safe_display, type_name  # noqa: F401
+from .values import tensor_display, tensor_state  # noqa: F401 (used by the core: kind "tensor")
 
 
 def slot_names(cls):

@@ -47,9 +47,10 @@ _CONTAINER_KINDS = (
 )
 
 
-# Objects whose memory buffer tracking watches (docs/buffer-tracking.md): numpy arrays, bytearray, and the
-# opaque kinds that export a writable buffer (array.array, mmap, memoryview; BufferTracker checks the rest).
-_BUFFER_KINDS = frozenset(("ndarray", "bytearray", "opaque"))
+# Objects whose memory buffer tracking watches (docs/buffer-tracking.md): numpy arrays, torch tensors,
+# bytearray, and the opaque kinds that export a writable buffer (array.array, mmap, memoryview; BufferTracker
+# checks the rest).
+_BUFFER_KINDS = frozenset(("ndarray", "tensor", "bytearray", "opaque"))
 
 
 def _has_buffer_protocol(cls, cache={}):
@@ -168,6 +169,17 @@ def _is_ndarray(cls):
     return cls.__name__ == "ndarray" and cls.__module__ == "numpy"
 
 
+def _tensor_kind(cls):
+    """"tensor" for torch.Tensor and its subclasses (torch.nn.Parameter, ...); "opaque" for a subclass with its
+    own __torch_dispatch__ (reading it would run that code); None for other classes."""
+    mro = cls.__mro__
+    for position, klass in enumerate(mro):
+        if klass.__name__ == "Tensor" and klass.__module__ == "torch":
+            custom = any("__torch_dispatch__" in vars(k) for k in mro[:position])
+            return "opaque" if custom else "tensor"
+    return None
+
+
 def classify(cls, cache={}):
     """The object kind of a (non-scalar) type: list, dict, ..., instance, ndarray, opaque."""
     kind = cache.get(cls)
@@ -183,6 +195,9 @@ def _classify(cls):
             return kind
     if _is_ndarray(cls):
         return "ndarray"
+    tensor = _tensor_kind(cls)
+    if tensor is not None:
+        return tensor
     if cls.__module__ == "numpy":
         return "numpy-scalar"
     if cls in _SAFE_REPR_TYPES or issubclass(cls, _OPAQUE_BUILTIN_TYPES):
@@ -295,6 +310,8 @@ class ValueCapture:
             display = cut_text(
                 "array(shape=%s, dtype=%s)" % (tuple(obj.shape), obj.dtype), self.max_repr
             )
+        elif kind == "tensor":
+            display = tensor_display(obj, self.max_repr)
         self.rows_vals.append((value_id, name, display, object_id))
         self.rows_objects.append((object_id, name, kind, self.step))
         if self.buffers is not None and kind in _BUFFER_KINDS and _has_buffer_protocol(cls):
@@ -312,6 +329,9 @@ class ValueCapture:
             return
         if kind == "ndarray":
             self._refresh_ndarray(entry)
+            return
+        if kind == "tensor":
+            self._refresh_tensor(entry)
             return
         if entry.expanded and level > self.sticky_level_limit:
             return  # keep the last state rather than cut it: it is still right as far as it was read
@@ -438,6 +458,17 @@ class ValueCapture:
                         for i, item in enumerate(array.ravel().tolist())]
         self._write_state(entry, size, children, 0 if small else size)
 
+    def _refresh_tensor(self, entry):
+        signature, size, items = tensor_state(entry.obj, self.max_items)
+        if entry.has_state and signature == entry.raw:
+            return
+        entry.raw = signature
+        children = []
+        if items is not None:
+            value_id = self.value_id
+            children = [[i, value_id(item, self.max_depth + 1)] for i, item in enumerate(items)]
+        self._write_state(entry, size, children, 0 if items is not None else size)
+
     # -- lifetime ---------------------------------------------------------------------------------
 
     def maybe_sweep(self, root_values):
@@ -452,7 +483,7 @@ class ValueCapture:
                 continue
             entry.marked = True
             raw = entry.raw
-            if raw and entry.kind != "ndarray":  # an ndarray's raw is its signature, not children
+            if raw and entry.kind != "ndarray" and entry.kind != "tensor":  # raw is their signature, not children
                 pending.extend(child for child in raw if type(child) not in SCALAR_TYPES)
         dead = [key for key, entry in tracked.items() if not entry.marked]
         for key in dead:
@@ -463,3 +494,82 @@ class ValueCapture:
         for entry in tracked.values():
             entry.marked = False
         self.sweep_threshold = max(4096, 2 * len(tracked))
+
+
+# -- torch tensors (shared with the C core through core_helpers) ----------------------------------------------
+# Read with buffer_layout.read_tensor: torch's own C accessors, no __torch_function__, nothing through torch's
+# dispatcher (so no autograd graph, version counter, hook or dispatch mode sees it). Elements are read from
+# memory only for dense CPU tensors without a lazy conjugate/negative bit (tolist() would resolve those with
+# an operator); other tensors record their shape and length only.
+
+def _tensor_facts(reads, tensor):
+    shape = tuple(reads.size(tensor))
+    dtype = str(reads.dtype(tensor))
+    suffix = ""
+    if not reads.is_cpu(tensor):
+        suffix = ", device='%s'" % reads.device(tensor)
+    layout = reads.layout(tensor)
+    if layout is not reads.strided:
+        suffix += ", layout=%s" % layout
+    return shape, dtype, suffix
+
+
+def tensor_display(tensor, max_repr):
+    """`tensor(shape=(2, 3), dtype=torch.float32)` (with device= / layout= when not a dense CPU tensor)."""
+    from .buffer_layout import read_tensor
+
+    try:
+        shape, dtype, suffix = read_tensor(tensor, _tensor_facts)
+    except Exception:  # a tensor torch cannot describe (a broken subclass): the fixed display of opaque objects
+        return cut_text(object.__repr__(tensor), max_repr)
+    return cut_text("tensor(shape=%s, dtype=%s%s)" % (shape, dtype, suffix), max_repr)
+
+
+def _flat(items, ndim):
+    for _ in range(ndim - 1):
+        items = list(itertools.chain.from_iterable(items))
+    return items if ndim else [items]
+
+
+def _tensor_elements(reads, tensor, max_items):
+    shape = tuple(reads.size(tensor))
+    dtype = str(reads.dtype(tensor))
+    size = 1
+    for count in shape:
+        size *= count
+    readable = (size <= max_items and reads.is_cpu(tensor) and reads.layout(tensor) is reads.strided
+                and not (reads.is_quantized(tensor) or reads.is_conj(tensor) or reads.is_neg(tensor)
+                         or reads.is_nested(tensor)))
+    if not readable:
+        return (shape, dtype, None), size, None
+    if size == 0:
+        return (shape, dtype, b""), 0, []
+    # The elements' bytes in C order (exact, unlike comparing floats: nan, -0.0): the state changes with them.
+    import ctypes
+
+    itemsize = reads.element_size(tensor)
+    data = reads.data_ptr(tensor)
+    if data == 0:
+        return (shape, dtype, None), size, None
+    strides = tuple(stride * itemsize for stride in reads.stride(tensor))
+    offsets = [0]
+    for count, stride in zip(shape, strides):
+        offsets = [at + i * stride for at in offsets for i in range(count)]
+    low, high = min(offsets), max(offsets) + itemsize
+    if high - low <= 4 * size * itemsize + 64:
+        span = ctypes.string_at(data + low, high - low)
+        raw = b"".join(span[at - low:at - low + itemsize] for at in offsets)
+    else:  # a few elements far apart (a column of a large matrix): element by element
+        raw = b"".join(ctypes.string_at(data + at, itemsize) for at in offsets)
+    return (shape, dtype, raw), size, _flat(reads.tolist(tensor), len(shape))
+
+
+def tensor_state(tensor, max_items):
+    """(signature, size, items or None), as ndarray_state: items (Python scalars, C order) only for dense CPU
+    tensors of at most max_items elements."""
+    from .buffer_layout import read_tensor
+
+    try:
+        return read_tensor(tensor, lambda reads, tensor: _tensor_elements(reads, tensor, max_items))
+    except Exception:  # a tensor torch cannot describe (a broken subclass): no length, no elements
+        return None, 0, None

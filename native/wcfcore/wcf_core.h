@@ -28,6 +28,7 @@ enum {
     K_NDARRAY,
     K_NUMPY_SCALAR,
     K_OPAQUE,
+    K_TENSOR, /* torch.Tensor and subclasses: read like K_NDARRAY, through the tensor helpers */
 };
 
 /* helpers written in Python (watercodeflow/core_helpers.py) for rare, intricate cases */
@@ -39,6 +40,8 @@ enum Helper {
     H_SAFE_DISPLAY,
     H_NDARRAY_DISPLAY,
     H_NDARRAY_STATE,
+    H_TENSOR_DISPLAY,
+    H_TENSOR_STATE,
     H_EXCEPTION_MESSAGE,
     H_TRACEBACK_TEXT,
     H_THREAD_NAME,
@@ -153,7 +156,7 @@ typedef struct Tracked {
     int delta_chain; /* delta rows since the last full state */
     uint64_t dict_version;
     uint8_t scalar_children; /* every recorded child is a scalar (no nested state to refresh) */
-    PyObject *signature;     /* ndarray: (shape, dtype, bytes-or-None) */
+    PyObject *signature;     /* ndarray, tensor: (shape, dtype, bytes-or-None), as the state helper returns it */
     void *namespace;         /* instances: the __dict__ last read (identity only, with dict_version) */
     void *set_table;         /* sets: the hash table last read (identity), and a copy of its entries */
     void *set_copy;

@@ -6,7 +6,7 @@
 
 static const char *const KIND_NAMES[] = {
     "opaque", "list", "tuple", "dict", "set", "frozenset", "bytearray", "deque", "instance", "ndarray",
-    "numpy-scalar", "opaque",
+    "numpy-scalar", "opaque", "tensor",
 };
 
 /* -- helpers and text ---------------------------------------------------------------------------------- */
@@ -95,7 +95,7 @@ static int kind_from_name(PyObject *name)
         {"list", K_LIST},       {"tuple", K_TUPLE},         {"dict", K_DICT},
         {"set", K_SET},         {"frozenset", K_FROZENSET}, {"bytearray", K_BYTEARRAY},
         {"deque", K_DEQUE},     {"instance", K_INSTANCE},   {"ndarray", K_NDARRAY},
-        {"numpy-scalar", K_NUMPY_SCALAR},
+        {"numpy-scalar", K_NUMPY_SCALAR}, {"tensor", K_TENSOR},
     };
     if (name == NULL || !PyUnicode_Check(name))
         return K_OPAQUE;
@@ -285,14 +285,15 @@ static int64_t scalar_id(Core *c, PyObject *obj, PyTypeObject *t)
 
 static void refresh(Core *c, Tracked *e, int level);
 
-/* numpy arrays, bytearray and the opaque kinds with the buffer protocol (array.array, mmap, memoryview)
- * go to buffer tracking, which records their element-level writes (docs/buffer-tracking.md) */
+/* numpy arrays, torch tensors, bytearray and the opaque kinds with the buffer protocol (array.array, mmap,
+ * memoryview) go to buffer tracking, which records their element-level writes (docs/buffer-tracking.md).
+ * Tensors have no buffer protocol: they are offered by kind. */
 static void offer_buffer(Core *c, Tracked *e, PyObject *obj, TypeInfo *ti)
 {
     if (c->buffer_track == NULL)
         return;
     PyBufferProcs *procs = Py_TYPE(obj)->tp_as_buffer;
-    int candidate = ti->kind == K_NDARRAY || ti->kind == K_BYTEARRAY ||
+    int candidate = ti->kind == K_NDARRAY || ti->kind == K_TENSOR || ti->kind == K_BYTEARRAY ||
                     (ti->kind == K_OPAQUE && procs != NULL && procs->bf_getbuffer != NULL);
     if (!candidate)
         return;
@@ -332,9 +333,10 @@ static Tracked *track(Core *c, PyObject *obj, TypeInfo *ti)
         display = wcf_call_helper(c, H_OPAQUE_DISPLAY, PyTuple_Pack(2, obj, ti->type));
         if (display == NULL)
             display = PyUnicode_FromFormat("<%s object at %p>", Py_TYPE(obj)->tp_name, obj);
-    } else if (ti->kind == K_NDARRAY) {
+    } else if (ti->kind == K_NDARRAY || ti->kind == K_TENSOR) {
         PyObject *limit = PyLong_FromLong(c->max_repr);
-        display = limit != NULL ? wcf_call_helper(c, H_NDARRAY_DISPLAY, PyTuple_Pack(2, obj, limit)) : NULL;
+        int helper = ti->kind == K_NDARRAY ? H_NDARRAY_DISPLAY : H_TENSOR_DISPLAY;
+        display = limit != NULL ? wcf_call_helper(c, helper, PyTuple_Pack(2, obj, limit)) : NULL;
         Py_XDECREF(limit);
     }
     if (display != NULL && PyUnicode_Check(display))
@@ -642,10 +644,12 @@ static PyObject *key_display(Core *c, int kind, PyObject *key)
     return text;
 }
 
+/* ndarrays and tensors: their state helper says (signature, size, items or None) */
 static void refresh_ndarray(Core *c, Tracked *e)
 {
     PyObject *limit = PyLong_FromLong(c->max_items);
-    PyObject *state = limit != NULL ? wcf_call_helper(c, H_NDARRAY_STATE, PyTuple_Pack(2, e->obj, limit)) : NULL;
+    int helper = e->kind == K_NDARRAY ? H_NDARRAY_STATE : H_TENSOR_STATE;
+    PyObject *state = limit != NULL ? wcf_call_helper(c, helper, PyTuple_Pack(2, e->obj, limit)) : NULL;
     Py_XDECREF(limit);
     if (state == NULL || !PyTuple_Check(state) || PyTuple_GET_SIZE(state) != 3) {
         Py_XDECREF(state);
@@ -751,7 +755,7 @@ static void refresh(Core *c, Tracked *e, int level)
             write_empty_state(c, e, 0, 0);
         return;
     }
-    if (kind == K_NDARRAY) {
+    if (kind == K_NDARRAY || kind == K_TENSOR) {
         refresh_ndarray(c, e);
         return;
     }
@@ -1030,7 +1034,7 @@ void wcf_maybe_sweep(Core *c)
             if (e == NULL)
                 continue;
             e->marked = 1;
-            if (e->kind == K_NDARRAY)
+            if (e->kind == K_NDARRAY || e->kind == K_TENSOR)
                 continue;
             for (int k = 0; k < e->nraw; k++) {
                 Tracked *child = wcf_ptrmap_get(&c->tracked, e->raw[k]);

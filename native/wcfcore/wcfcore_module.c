@@ -41,7 +41,8 @@ void wcf_unlock(Core *c)
 
 static const char *const HELPER_NAMES[H_COUNT] = {
     "type_name", "classify", "slot_names", "opaque_display", "safe_display", "ndarray_display",
-    "ndarray_state", "exception_message", "traceback_text", "thread_name", "line_stores",
+    "ndarray_state", "tensor_display", "tensor_state", "exception_message", "traceback_text", "thread_name",
+    "line_stores",
 };
 
 static int take_row_list(PyObject *rows, const char *name, PyObject **out)

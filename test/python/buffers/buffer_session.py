@@ -31,11 +31,37 @@ def mechanisms():
     return available_mechanisms()
 
 
+def _torch():
+    return sys.modules.get("torch")  # imported by the torch tests only (it takes a second)
+
+
+def is_tensor(obj):
+    torch = _torch()
+    return torch is not None and isinstance(obj, torch.Tensor)
+
+
+def tensor_bytes(tensor):
+    """A tensor's elements as bytes in C order (any dtype, bfloat16 too)."""
+    torch = _torch()
+    flat = tensor.detach().contiguous().reshape(-1)
+    return flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b""
+
+
 def contents(obj):
-    """The test's own copy of a buffer: a numpy copy, or the raw bytes of a builtin buffer."""
+    """The test's own copy of a buffer: a numpy copy, a torch clone, or the raw bytes of a builtin buffer."""
     if np is not None and isinstance(obj, np.ndarray):
         return obj.copy()
+    if is_tensor(obj):
+        return obj.detach().clone()
     return bytes(memoryview(obj).cast("B")) if not isinstance(obj, bytes) else obj
+
+
+def _c_strides(shape, itemsize):
+    strides, size = [], itemsize
+    for count in reversed(shape):
+        strides.append(size)
+        size *= count
+    return list(reversed(strides))
 
 
 class BufferSession:
@@ -96,6 +122,10 @@ class BufferSession:
                         got = buffer_history.array_at(self.conn, object_id, step)
                         test.assertEqual((got.shape, got.dtype), (copy.shape, copy.dtype))
                         test.assertEqual(got.tobytes(), copy.tobytes())
+                    elif is_tensor(copy):
+                        got = buffer_history.tensor_at(self.conn, object_id, step)
+                        test.assertEqual((tuple(got.shape), got.dtype), (tuple(copy.shape), copy.dtype))
+                        test.assertEqual(tensor_bytes(got), tensor_bytes(copy))
                     else:
                         test.assertEqual(buffer_history.object_bytes_at(self.conn, object_id, step), copy)
         self.check_diff_rows(test)
@@ -106,9 +136,12 @@ class BufferSession:
         self.flush()
         for object_id, copies in self.expected.items():
             layout = buffer_history.layout_at(self.conn, object_id)
-            if layout["region"] != object_id or layout["offset"] != 0:
+            if layout["region"] != object_id or layout["offset"] != 0 or layout["regionBytes"] != layout["nbytes"]:
+                continue  # a view, or a tensor using part of its storage: its copies are not the region's bytes
+            if layout["strides"] != _c_strides(layout["shape"], layout["itemsize"]):
                 continue
-            raw = {step: (copy.tobytes() if np is not None and isinstance(copy, np.ndarray) else copy)
+            raw = {step: (copy.tobytes() if np is not None and isinstance(copy, np.ndarray)
+                          else tensor_bytes(copy) if is_tensor(copy) else copy)
                    for step, copy in copies.items()}
             if any(len(data) != layout["nbytes"] for data in raw.values()):
                 continue  # resized: the copies are no longer the region's bytes

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,8 @@ TWIN_PROGRAMS_DIR = os.path.join(HERE, "twin_programs")
 PROGRAMS = ("kitchen_sink.py", "aliasing.py", "containers.py", "classes.py", "closures.py", "comprehensions.py",
             "control_flow.py", "coroutines.py", "exceptions.py", "exceptions_finally.py", "generators.py",
             "globals_prog.py", "limits.py", "recursion.py", "scalars.py")
+# Twin programs that need a library the interpreter may lack: (program, module it imports).
+LIBRARY_PROGRAMS = (("torch_tensors.py", "torch"),)
 _ADDRESS = re.compile(r"0x[0-9a-f]+")
 # Thread idents and native ids differ between two runs of one program.
 _RUN_DEPENDENT_KEYS = ("_ident", "_native_id")
@@ -51,6 +54,16 @@ def normalised_events(recording):
     return events
 
 
+def notices(recording):
+    """The recording's notices (what was cut, skipped or not tracked), addresses normalised."""
+    conn = sqlite3.connect(recording)
+    try:
+        return [(kind, _ADDRESS.sub("0x?", message)) for kind, message in
+                conn.execute("SELECT kind, message FROM notices ORDER BY rowid")]
+    finally:
+        conn.close()
+
+
 def record(program, out, core, mode):
     env = dict(os.environ, PYTHONPATH=NATIVE_DIR, PYTHONHASHSEED="0", WATERCODEFLOW_RECORDER=core)
     completed = subprocess.run([PYTHON, "-m", "watercodeflow", "record", "--mode", mode, "--out", out, "--",
@@ -60,23 +73,42 @@ def record(program, out, core, mode):
                                                             completed.stderr.decode(errors="replace")[-2000:]))
 
 
+def missing_module_reason(module):
+    """None when PYTHON imports `module`, else why not."""
+    probe = subprocess.run([PYTHON, "-c", "import %s" % module], capture_output=True, text=True)
+    return None if probe.returncode == 0 else "%s does not import for %s" % (module, PYTHON)
+
+
 REASON = c_core_reason()
 
 
 @unittest.skipIf(REASON, "no C core for %s: %s" % (PYTHON, REASON))
 class CoresAgreeTest(unittest.TestCase):
     def test_both_cores_record_the_same_changes(self):
+        self.compare(PROGRAMS)
+
+    def test_both_cores_record_the_same_library_objects(self):
+        for name, module in LIBRARY_PROGRAMS:
+            with self.subTest(program=name):
+                missing = missing_module_reason(module)
+                if missing:
+                    self.skipTest(missing)
+                self.compare((name,))
+
+    def compare(self, names):
         folder = tempfile.mkdtemp(prefix="wcf-twins-")
-        for name in PROGRAMS:
+        for name in names:
             for mode in ("balanced", "deep"):
                 with self.subTest(program=name, mode=mode):
                     twin = os.path.join(TWIN_PROGRAMS_DIR, name)
                     program = twin if os.path.exists(twin) else os.path.join(PROGRAMS_DIR, name)
-                    streams = {}
+                    streams, said = {}, {}
                     for core in ("c", "python"):
                         out = os.path.join(folder, "%s-%s-%s.wcf" % (name, mode, core))
                         record(program, out, core, mode)
                         streams[core] = normalised_events(out)
+                        said[core] = notices(out)
+                    self.assertEqual(said["c"], said["python"], "%s (%s): notices" % (name, mode))
                     self.assertTrue(streams["c"], "%s recorded no variable changes" % name)
                     for index, (c_event, py_event) in enumerate(zip(streams["c"], streams["python"])):
                         self.assertEqual(c_event, py_event, "%s (%s): event %d differs" % (name, mode, index))
