@@ -56,14 +56,6 @@ def contents(obj):
     return bytes(memoryview(obj).cast("B")) if not isinstance(obj, bytes) else obj
 
 
-def _c_strides(shape, itemsize):
-    strides, size = [], itemsize
-    for count in reversed(shape):
-        strides.append(size)
-        size *= count
-    return list(reversed(strides))
-
-
 class BufferSession:
     """One recording in memory: step() collects like the recorder's step boundary, then copies every buffer."""
 
@@ -138,7 +130,7 @@ class BufferSession:
             layout = buffer_history.layout_at(self.conn, object_id)
             if layout["region"] != object_id or layout["offset"] != 0 or layout["regionBytes"] != layout["nbytes"]:
                 continue  # a view, or a tensor using part of its storage: its copies are not the region's bytes
-            if layout["strides"] != _c_strides(layout["shape"], layout["itemsize"]):
+            if layout["strides"] != buffer_history._c_strides(layout["shape"], layout["itemsize"]):
                 continue
             raw = {step: (copy.tobytes() if np is not None and isinstance(copy, np.ndarray)
                           else tensor_bytes(copy) if is_tensor(copy) else copy)
@@ -152,13 +144,14 @@ class BufferSession:
                     test.assertEqual(before, raw[step - 1][offset:offset + length])
 
     def expected_history(self, object_id, flat_indices):
-        """[(step, flat index, before, after)] from the test's copies of a numpy array."""
+        """[(step, flat index, before, after)] from the test's copies of a numpy array or a torch tensor."""
         copies = sorted(self.expected[object_id].items())
         history = []
+        as_bytes = tensor_bytes if is_tensor(copies[0][1]) else (lambda elements: elements.tobytes())
         for (_, old), (step, new) in zip(copies, copies[1:]):
             old_flat, new_flat = old.reshape(-1), new.reshape(-1)
             for flat in flat_indices:
-                if old_flat[flat:flat + 1].tobytes() != new_flat[flat:flat + 1].tobytes():
+                if as_bytes(old_flat[flat:flat + 1]) != as_bytes(new_flat[flat:flat + 1]):
                     history.append((step, flat, old_flat[flat].item(), new_flat[flat].item()))
         return history
 

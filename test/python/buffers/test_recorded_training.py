@@ -25,37 +25,52 @@ def marker_line(path, name):
     raise AssertionError("no # @%s marker in %s" % (name, path))
 
 
+def main_line_steps(conn, program, marker):
+    """The steps of main()'s frame at a marked line (one per loop iteration)."""
+    return [step for (step,) in conn.execute(
+        "SELECT s.step FROM steps s JOIN frames f ON f.frame_id = s.frame_id JOIN code c ON c.code_id = f.code_id"
+        " WHERE c.name = 'main' AND s.kind = 0 AND s.line = ? ORDER BY s.step", (marker_line(program, marker),))]
+
+
+def local_object_id(conn, name, step):
+    """The object a local of the frame of `step` is bound to at `step`."""
+    (object_id,), = conn.execute(
+        "SELECT v.object_id FROM bindings b JOIN names n ON n.name_id = b.name_id"
+        " JOIN vals v ON v.value_id = b.value_id JOIN frames f ON f.locals_scope = b.scope_id"
+        " JOIN steps s ON s.frame_id = f.frame_id AND s.step = ?"
+        " WHERE n.name = ? AND b.step <= ? ORDER BY b.step DESC LIMIT 1", (step, name, step))
+    return object_id
+
+
+def record_training(test, program, epochs, dumped):
+    """Records `program DUMP_DIR epochs` in deep mode; (the recording expanded for plain SQL, DUMP_DIR). Checks
+    that the program ran, saved `dumped` (a glob in DUMP_DIR) once per epoch, and that nothing failed."""
+    folder = tempfile.mkdtemp(prefix="wcf-buffers-")
+    out = os.path.join(folder, "train.wcf")
+    env = dict(os.environ, PYTHONPATH=RECORDER_NATIVE_DIR, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    completed = subprocess.run(
+        [PYTHON, "-m", "watercodeflow", "record", "--mode", "deep", "--out", out, "--", program, folder,
+         str(epochs)], env=env, capture_output=True, text=True, timeout=300, cwd=folder)
+    test.assertEqual(completed.returncode, 0, completed.stderr)
+    test.assertEqual(len(glob.glob(os.path.join(folder, dumped))), epochs)
+    conn = expand(out)  # the v1 row layout, for plain SQL
+    test.addCleanup(conn.close)
+    notices = conn.execute("SELECT kind, message FROM notices").fetchall()
+    test.assertEqual([n for n in notices if n[0] in ("internal-error", "buffer-tracking")], [])
+    return conn, folder
+
+
 @unittest.skipIf(np is None, "numpy is not installed for %s" % sys.executable)
 class RecordedTrainingTest(unittest.TestCase):
     def test_weights_at_every_epoch(self):
-        folder = tempfile.mkdtemp(prefix="wcf-buffers-")
-        out = os.path.join(folder, "train.wcf")
         epochs = 12
-        env = dict(os.environ, PYTHONPATH=RECORDER_NATIVE_DIR, OPENBLAS_NUM_THREADS="1")
-        completed = subprocess.run(
-            [PYTHON, "-m", "watercodeflow", "record", "--mode", "deep", "--out", out, "--", PROGRAM, folder,
-             str(epochs)], env=env, capture_output=True, text=True, timeout=300, cwd=folder)
-        self.assertEqual(completed.returncode, 0, completed.stderr)
-        self.assertEqual(len(glob.glob(os.path.join(folder, "w1-*.npy"))), epochs)
-        conn = expand(out)  # the v1 row layout, for plain SQL
-        self.addCleanup(conn.close)
-        notices = conn.execute("SELECT kind, message FROM notices").fetchall()
-        self.assertEqual([n for n in notices if n[0] in ("internal-error", "buffer-tracking")], [])
+        conn, folder = record_training(self, PROGRAM, epochs, "w1-*.npy")
 
-        dump_line = marker_line(PROGRAM, "dump")
-        # The main() frame's steps at the dump line, one per epoch, and its locals scope.
-        dump_steps = [step for (step,) in conn.execute(
-            "SELECT s.step FROM steps s JOIN frames f ON f.frame_id = s.frame_id JOIN code c ON c.code_id = f.code_id"
-            " WHERE c.name = 'main' AND s.kind = 0 AND s.line = ? ORDER BY s.step", (dump_line,))]
+        dump_steps = main_line_steps(conn, PROGRAM, "dump")  # one per epoch
         self.assertEqual(len(dump_steps), epochs)
 
         def object_id_of(name, step):
-            (object_id,), = conn.execute(
-                "SELECT v.object_id FROM bindings b JOIN names n ON n.name_id = b.name_id"
-                " JOIN vals v ON v.value_id = b.value_id JOIN frames f ON f.locals_scope = b.scope_id"
-                " JOIN steps s ON s.frame_id = f.frame_id AND s.step = ?"
-                " WHERE n.name = ? AND b.step <= ? ORDER BY b.step DESC LIMIT 1", (step, name, step))
-            return object_id
+            return local_object_id(conn, name, step)
 
         kinds = {}
         for epoch, step in enumerate(dump_steps):

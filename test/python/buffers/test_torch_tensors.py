@@ -22,25 +22,6 @@ from watercodeflow import buffer_layout, values  # importable: buffer_session pu
 NEEDS_TORCH = "torch is not installed for %s (Debian: python3-torch)" % sys.executable
 
 
-def expected_history(session, object_id, flat_indices):
-    """[(step, flat index, before, after)] from the test's clones of a tensor."""
-    copies = sorted(session.expected[object_id].items())
-    history = []
-    for (_, old), (step, new) in zip(copies, copies[1:]):
-        old_flat, new_flat = old.reshape(-1), new.reshape(-1)
-        for flat in flat_indices:
-            if old_flat[flat].item() != new_flat[flat].item():
-                history.append((step, flat, old_flat[flat].item(), new_flat[flat].item()))
-    return history
-
-
-def check_history(test, session, object_id, selection, flat_indices):
-    session.flush()
-    got = [(entry["step"], entry["index"], entry["before"], entry["after"])
-           for entry in buffer_history.element_history(session.conn, object_id, selection)]
-    test.assertEqual(got, expected_history(session, object_id, flat_indices))
-
-
 @unittest.skipIf(torch is None, NEEDS_TORCH)
 class TensorWritesTest(ConfiguredTest):
     def test_element_assignment(self):
@@ -57,8 +38,8 @@ class TensorWritesTest(ConfiguredTest):
                 same = session.step()
                 session.check_states(self)
                 self.assertEqual([row for row in session.rows_of(1) if row[0] == same], [])
-                check_history(self, session, 1, 3, [3])
-                check_history(self, session, 1, None, range(50))
+                session.check_history(self, 1, 3, [3])
+                session.check_history(self, 1, None, range(50))
 
     def test_in_place_operators(self):
         for session in self.sessions():
@@ -73,7 +54,7 @@ class TensorWritesTest(ConfiguredTest):
                 t.clamp_(min=-5)
                 session.step()
                 session.check_states(self)
-                check_history(self, session, 1, (2, 3), [2 * 16 + 3])
+                session.check_history(self, 1, (2, 3), [2 * 16 + 3])
 
     def test_out_arguments(self):
         for session in self.sessions():
@@ -89,7 +70,7 @@ class TensorWritesTest(ConfiguredTest):
                 torch.neg(b, out=b)
                 session.step()
                 session.check_states(self)
-                check_history(self, session, 1, slice(10, 20), range(10, 20))
+                session.check_history(self, 1, slice(10, 20), range(10, 20))
 
     def test_writes_through_views_and_a_transpose(self):
         for session in self.sessions():
@@ -120,8 +101,8 @@ class TensorWritesTest(ConfiguredTest):
                 self.assertEqual(len(session.rows_of(2, "snapshot")) + len(session.rows_of(4, "snapshot")), 0,
                                  "a view must not get its own copy")
                 self.assertEqual(buffer_history.layout_at(session.conn, 4)["strides"], [4, 24])
-                check_history(self, session, 2, 0, [0])
-                check_history(self, session, 4, (1, 2), [1 * 4 + 2])
+                session.check_history(self, 2, 0, [0])
+                session.check_history(self, 4, (1, 2), [1 * 4 + 2])
 
     def test_tensor_freed_while_watched(self):
         for session in self.sessions():
