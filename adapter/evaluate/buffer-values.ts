@@ -1,12 +1,11 @@
 // Recorded buffers in expressions: `a[3]`, `a[1, 2]`, `a[2:5]`, `a.shape`, `a.dtype`, `len(a)` on numpy arrays
-// (and bytearray / array.array / memoryview / mmap) read from their recorded bytes at the evaluator's step.
-// Never runs program code; an element type that cannot be decoded is shown, not computed with.
-import { dtypeRepr } from '../timeline/array-repr';
+// and torch tensors (and bytearray / array.array / memoryview / mmap) read from their recorded bytes at the
+// evaluator's step. Never runs program code; an element type that cannot be decoded is shown, not computed with.
+import { bufferRepr, dtypeRepr, dtypeType, hasDtype, isTensor, shapeRepr } from '../timeline/array-repr';
 import { ElementValue, elementRepr } from '../timeline/buffer-elements';
 import { BufferHistory, BufferLookup } from '../timeline/buffer-history';
 import { BufferIndexError, elementCount, indexView, IndexPart, shapeText, StridedView, viewOf } from '../timeline/buffer-layout';
 import { Recording } from '../timeline/recording';
-import { bufferRepr } from '../timeline/array-repr';
 import { EvaluationError } from './errors';
 import { PyValue } from './py-values';
 
@@ -43,21 +42,43 @@ export function asBuffer(rec: Recording, valueId: number, step: number): BufferV
 }
 
 function isNumpy(found: { layout: { dtype: string | null; descr: unknown } }): boolean {
-  return found.layout.dtype !== null || !!found.layout.descr;
+  return hasDtype(found.layout);
 }
 
-function elementToValue(e: ElementValue, type: string): PyValue {
+/** An element as a computable value; `display`: its repr when that is not the number's (a 0-d tensor). */
+function elementToValue(e: ElementValue, type: string, display?: string): PyValue {
   switch (e.t) {
-    case 'bool': return { t: 'bool', v: e.v, type };
-    case 'int': return { t: 'int', v: BigInt(e.v), type };
-    case 'float': return { t: 'float', v: e.v, width: e.width === 64 ? undefined : e.width, type };
+    case 'bool': return { t: 'bool', v: e.v, type, display };
+    case 'int': return { t: 'int', v: BigInt(e.v), type, display };
+    case 'float': return { t: 'float', v: e.v, width: e.width === 64 ? undefined : e.width, type, display };
     case 'str': return { t: 'str', v: e.v };
-    default: return { t: 'shown', type, repr: elementRepr(e) };
+    default: return { t: 'shown', type, repr: display ?? elementRepr(e) };
   }
 }
 
 function tuple(items: number[]): PyValue {
   return { t: 'seq', kind: 'tuple', items: items.map((n) => ({ t: 'int', v: BigInt(n) })) };
+}
+
+/** The attributes a recorded buffer offers (the rest would run code), for the message that refuses one. */
+export function bufferAttributeNames(rec: Recording, v: BufferValue, step: number): string[] {
+  const found = rec.buffers.lookup(v.objectId, step);
+  if (found.status !== 'ok' && found.status !== 'unavailable') return [];
+  if (isTensor(found.layout)) return ['shape', 'dtype', 'ndim', 'T', 'data', 'device', 'nbytes'];
+  if (isNumpy(found)) return ['shape', 'dtype', 'ndim', 'size', 'itemsize', 'nbytes', 'strides', 'T'];
+  if (v.type === 'array.array') return ['typecode', 'itemsize'];
+  if (v.type === 'memoryview') return ['format', 'shape', 'strides', 'ndim', 'itemsize', 'nbytes'];
+  return [];
+}
+
+/** Why `a == b` is refused when either side is an array (it compares element-wise), or undefined. */
+export function elementwiseComparison(rec: Recording, v: BufferValue | undefined, step: number): string | undefined {
+  if (!v) return undefined;
+  const found = rec.buffers.lookup(v.objectId, step);
+  if (found.status !== 'ok' && found.status !== 'unavailable') return undefined;
+  if (isTensor(found.layout)) return 'comparing a tensor with == gives a tensor of booleans; compare elements instead, e.g. a[0] == b[0]';
+  if (isNumpy(found)) return 'comparing a numpy array with == gives an array of booleans; compare elements instead, e.g. a[0] == b[0]';
+  return undefined;
 }
 
 /** `a.shape`, `a.dtype`, … : what the layout says (also when the elements themselves were not recorded). */
@@ -69,12 +90,22 @@ export function bufferAttribute(rec: Recording, v: BufferValue, attr: string, st
     shape: () => tuple(v.view.shape), strides: () => tuple(v.view.strides), ndim: () => ({ t: 'int', v: BigInt(v.view.shape.length) }),
     itemsize: () => ({ t: 'int', v: BigInt(layout.itemsize) }), nbytes: () => ({ t: 'int', v: BigInt(size * layout.itemsize) }),
   };
+  const reversed = (): PyValue => ({ ...v, view: { offset: v.view.offset, shape: [...v.view.shape].reverse(), strides: [...v.view.strides].reverse() } });
+  if (isTensor(layout)) {
+    const torch: Record<string, () => PyValue> = {
+      shape: () => ({ ...tuple(v.view.shape), type: 'torch.Size', display: shapeRepr(layout, v.view.shape) }) as PyValue,
+      dtype: () => ({ t: 'shown', type: dtypeType(layout), repr: dtypeRepr(layout, codec) }),
+      ndim: common.ndim, nbytes: common.nbytes, T: reversed, data: () => v,
+      device: () => ({ t: 'shown', type: 'torch.device', repr: "device(type='cpu')" }), // only CPU tensors are tracked
+    };
+    return torch[attr]?.();
+  }
   if (isNumpy(found)) {
     const numpy: Record<string, () => PyValue> = {
       ...common,
-      dtype: () => ({ t: 'shown', type: 'numpy.dtype', repr: dtypeRepr(layout, codec) }),
+      dtype: () => ({ t: 'shown', type: dtypeType(layout), repr: dtypeRepr(layout, codec) }),
       size: () => ({ t: 'int', v: BigInt(size) }),
-      T: () => ({ ...v, view: { offset: v.view.offset, shape: [...v.view.shape].reverse(), strides: [...v.view.strides].reverse() } }),
+      T: reversed,
     };
     return numpy[attr]?.();
   }
@@ -98,7 +129,8 @@ export function bufferLength(v: BufferValue): number {
 
 /**
  * `a[parts]`: basic indexing (integers and slices). A view with no axes left is its element (or, with
- * `keepElementViews`, the 0-d view, for data breakpoints).
+ * `keepElementViews`, the 0-d view, for data breakpoints); a tensor's element computes as its number and
+ * shows as the 0-d tensor Python gives (`tensor(0.1000)`).
  */
 export function indexBuffer(rec: Recording, v: BufferValue, parts: IndexPart[], step: number, keepElementViews = false): PyValue {
   const found = loaded(rec, v, step);
@@ -111,8 +143,9 @@ export function indexBuffer(rec: Recording, v: BufferValue, parts: IndexPart[], 
     throw err;
   }
   if (view.shape.length > 0 || keepElementViews) return { ...v, view };
-  const { codec, bytes } = bytesOf(rec, v, step);
-  return elementToValue(codec.decode(bytes, view.offset), codec.scalarType);
+  const { layout, codec, bytes } = bytesOf(rec, v, step);
+  const display = isTensor(layout) ? bufferRepr(layout, codec, bytes, view) : undefined;
+  return elementToValue(codec.decode(bytes, view.offset), codec.scalarType, display);
 }
 
 /** The items of a buffer along its first axis (elements of a 1-D one, rows of a 2-D one), for min/max/in. */
@@ -133,7 +166,7 @@ export function bufferTruthy(rec: Recording, v: BufferValue, step: number): bool
   return e.t === 'bool' ? e.v : e.t === 'int' ? e.v != 0 : e.t === 'float' ? e.v !== 0 : true;
 }
 
-/** The buffer's repr from its bytes (numpy's one-line repr, bytearray(b'…'), array('d', […])). */
+/** The buffer's repr from its bytes (numpy's / torch's one-line repr, bytearray(b'…'), array('d', […])). */
 export function bufferText(rec: Recording, v: BufferValue, step: number): string {
   const found = loaded(rec, v, step);
   if (found.status === 'unavailable') return `<${v.type} of shape ${shapeText(v.view.shape)}: elements not recorded (${found.reason})>`;

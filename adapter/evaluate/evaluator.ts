@@ -5,7 +5,8 @@
 import { Recording } from '../timeline/recording';
 import { renderValue, shortTypeName } from '../timeline/value-render';
 import {
-  asBuffer, bufferAttribute, bufferItems, bufferLength, bufferText, bufferTruthy, BufferValue, indexBuffer, indexParts,
+  asBuffer, bufferAttribute, bufferAttributeNames, bufferItems, bufferLength, bufferText, bufferTruthy, BufferValue,
+  elementwiseComparison, indexBuffer, indexParts,
 } from './buffer-values';
 import { cannotRunCode, EvaluationError } from './errors';
 import { Node, parseExpression } from './parser';
@@ -210,7 +211,9 @@ export class RecordedEvaluator {
     if (buffer) {
       const found = bufferAttribute(this.rec, buffer, attr, this.step);
       if (found) return found;
-      throw cannotRunCode(`'${attr}' of a ${buffer.type} would run code; recorded arrays offer shape, dtype, ndim, size, itemsize, nbytes, strides and T`);
+      const offered = bufferAttributeNames(this.rec, buffer, this.step);
+      const list = offered.length > 1 ? `${offered.slice(0, -1).join(', ')} and ${offered[offered.length - 1]}` : offered.join('');
+      throw cannotRunCode(`'${attr}' of a ${buffer.type} would run code${list ? `; recorded ${buffer.type} values offer ${list}` : ''}`);
     }
     if (obj.t === 'recorded') {
       const kind = this.kindOf(obj.valueId);
@@ -462,9 +465,8 @@ export class RecordedEvaluator {
     }
     if (a.t === 'str' && b.t === 'str') return a.v === b.v;
     if (a.t === 'none' || b.t === 'none') return a.t === b.t;
-    if (this.bufferOf(a)?.type === 'numpy.ndarray' || this.bufferOf(b)?.type === 'numpy.ndarray') {
-      throw new EvaluationError('comparing a numpy array with == gives an array of booleans; compare elements instead, e.g. a[0] == b[0]');
-    }
+    const elementwise = elementwiseComparison(this.rec, this.bufferOf(a), this.step) ?? elementwiseComparison(this.rec, this.bufferOf(b), this.step);
+    if (elementwise) throw new EvaluationError(elementwise);
     if (this.identical(a, b)) return true;
     const la = this.itemsOf(a, '==');
     const lb = this.itemsOf(b, '==');

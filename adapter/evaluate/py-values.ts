@@ -10,14 +10,18 @@ import { unescape } from './tokenizer';
 export { strRepr };
 
 export type PyValue =
-  /** `type`: the scalar's own type when it is not Python's (an element of an array: 'numpy.int32'). */
-  | { t: 'int'; v: bigint; type?: string }
+  /**
+   * `type`: the scalar's own type when it is not Python's (an element of an array: 'numpy.int32'); `display`:
+   * its repr when that is not the number's (an element of a tensor is a 0-d tensor: 'tensor(0.1000)').
+   */
+  | { t: 'int'; v: bigint; type?: string; display?: string }
   /** `width`: a numpy float32/float16 element, printed with the digits of its own width. */
-  | { t: 'float'; v: number; width?: FloatWidth; type?: string }
-  | { t: 'bool'; v: boolean; type?: string }
+  | { t: 'float'; v: number; width?: FloatWidth; type?: string; display?: string }
+  | { t: 'bool'; v: boolean; type?: string; display?: string }
   | { t: 'none' }
   | { t: 'str'; v: string }
-  | { t: 'seq'; kind: 'list' | 'tuple'; items: PyValue[] }
+  /** `type` and `display` as for scalars: a tensor's shape is a tuple shown as 'torch.Size([2, 3])'. */
+  | { t: 'seq'; kind: 'list' | 'tuple'; items: PyValue[]; type?: string; display?: string }
   /** A recorded value that is not a computable scalar (object, opaque, cut or unparseable repr). */
   | { t: 'recorded'; valueId: number }
   /** A recorded buffer (an ndarray, bytearray, …) or a view of it made by indexing: its elements at the step. */
@@ -60,13 +64,14 @@ export function typeNameOf(v: PyValue, recordedType: (valueId: number) => string
     case 'buffer': case 'shown': return v.type;
     case 'none': return 'NoneType';
     case 'str': return 'str';
-    case 'seq': return v.kind;
+    case 'seq': return v.type ?? v.kind;
     case 'recorded': return recordedType(v.valueId);
   }
 }
 
 /** Python repr of a computed value; recorded values and buffers are rendered by the caller's renderers. */
 export function reprOf(v: PyValue, renderRecorded: (valueId: number) => string, renderBuffer: (v: Extract<PyValue, { t: 'buffer' }>) => string): string {
+  if ((v.t === 'int' || v.t === 'float' || v.t === 'bool' || v.t === 'seq') && v.display !== undefined) return v.display;
   switch (v.t) {
     case 'int': return v.v.toString();
     case 'float': return v.width ? floatRepr(v.v, v.width) : pyFloatRepr(v.v);

@@ -1,9 +1,9 @@
-// The Variables view of recorded buffers: an ndarray (bytearray, array.array, mmap, memoryview) shows its
-// elements at the step from its recorded bytes, paged, rows of rows for several axes, with shape and dtype.
+// The Variables view of recorded buffers: an ndarray or a torch tensor (bytearray, array.array, mmap, memoryview)
+// shows its elements at the step from its recorded bytes, paged, rows of rows for several axes, with shape and dtype.
 // Must not move the cursor or read files: the bytes are loaded beforehand (BufferHistory.settle).
 import { DebugProtocol } from '@vscode/debugprotocol';
 import type { BufferValue } from '../evaluate/buffer-values';
-import { bufferRepr, dtypeRepr } from '../timeline/array-repr';
+import { bufferRepr, dtypeRepr, dtypeType, hasDtype, shapeRepr, shapeType } from '../timeline/array-repr';
 import { elementRepr } from '../timeline/buffer-elements';
 import { BufferHistory, BufferLookup } from '../timeline/buffer-history';
 import { indexView, shapeText, StridedView, viewOf } from '../timeline/buffer-layout';
@@ -95,9 +95,9 @@ export class BufferVariables {
     const virtual = { kind: 'virtual' } as const;
     if (container.root) {
       const { layout, codec } = found;
-      if (layout.dtype !== null || layout.descr) {
-        out.push({ name: 'shape', value: shapeText(container.view.shape), type: 'tuple', variablesReference: 0, presentationHint: virtual });
-        out.push({ name: 'dtype', value: dtypeRepr(layout, codec), type: 'numpy.dtype', variablesReference: 0, presentationHint: virtual });
+      if (hasDtype(layout)) {
+        out.push({ name: 'shape', value: shapeRepr(layout, container.view.shape), type: shapeType(layout), variablesReference: 0, presentationHint: virtual });
+        out.push({ name: 'dtype', value: dtypeRepr(layout, codec), type: dtypeType(layout), variablesReference: 0, presentationHint: virtual });
       } else if (container.view.shape.length === 1) {
         out.push({ name: 'len()', value: String(container.view.shape[0]), type: 'int', variablesReference: 0, presentationHint: virtual });
       }
@@ -115,8 +115,8 @@ function sameShape(a: StridedView, b: StridedView): boolean {
   return a.shape.length === b.shape.length && a.shape.every((d, k) => d === b.shape[k] && a.strides[k] === b.strides[k]);
 }
 
-/** `[1, 2]` numpy style for arrays, `[1][2]`-free: other buffers have one axis. */
+/** `[1, 2]` numpy (and torch) style for arrays, `[1][2]`-free: other buffers have one axis. */
 function indexText(found: Loaded, indices: number[]): string {
   if (!indices.length) return '';
-  return found.layout.dtype !== null || found.layout.descr ? `[${indices.join(', ')}]` : `[${indices[indices.length - 1]}]`;
+  return hasDtype(found.layout) ? `[${indices.join(', ')}]` : `[${indices[indices.length - 1]}]`;
 }

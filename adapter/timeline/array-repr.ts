@@ -1,10 +1,12 @@
-// One-line reprs of recorded buffers from their bytes: numpy's `array([[0.1, 0.2], …], dtype=float32)` (its
-// summarisation with edge items, without its column padding and line breaks), `bytearray(b'…')` and
-// `array('d', [1.0, 2.5])`. Pure; must not do I/O or decide where the bytes come from.
+// One-line reprs of recorded buffers from their bytes: numpy's `array([[0.1, 0.2], …], dtype=float32)`, torch's
+// `tensor([[0.1000, 0.2000], …])` (their summarisation with edge items, without their column padding and line
+// breaks), `bytearray(b'…')` and `array('d', [1.0, 2.5])`; the shape and dtype of arrays and tensors as their
+// libraries print them. Pure; must not do I/O or decide where the bytes come from.
 import { DEFAULT_NUMPY_DTYPES, ElementCodec, ElementValue, elementRepr } from './buffer-elements';
 import { BufferLayout, elementCount, shapeText, StridedView } from './buffer-layout';
 import { FloatWidth, numpyFloatTexts } from './narrow-float-repr';
 import { bytesRepr } from './py-text-repr';
+import { torchDtypeSuffix, torchElementTexts } from './torch-repr';
 
 /** The format's cut marker (value-render.ts's CUT; not imported: value-render imports this module). */
 const CUT = '\u2026';
@@ -13,8 +15,14 @@ const NUMPY_THRESHOLD = 1000;
 const EDGE_ITEMS = 3;
 export const DEFAULT_ARRAY_REPR_LENGTH = 1000;
 
-function isNumpy(layout: BufferLayout): boolean {
+/** An array with a dtype (numpy's or torch's): indexed with tuples, shown with its shape and dtype. */
+export function hasDtype(layout: { dtype: string | null; descr: unknown }): boolean {
   return layout.dtype !== null || !!layout.descr;
+}
+
+/** A torch tensor's layout (torch's print style, torch.Size, torch dtypes). */
+export function isTensor(layout: { torchDtype?: string }): boolean {
+  return typeof layout.torchDtype === 'string';
 }
 
 /** numpy's repr of a structured dtype's descr ([('a', '<i4'), ('b', '<f8')]). */
@@ -31,13 +39,29 @@ export function dtypeSuffix(layout: BufferLayout, codec: ElementCodec): string {
   return DEFAULT_NUMPY_DTYPES.has(codec.name) ? '' : `, dtype=${codec.name}`;
 }
 
-/** `dtype('float32')` as numpy prints `a.dtype` (`dtype('>f8')` for the non-native byte order). */
+/** `dtype('float32')` as numpy prints `a.dtype` (`dtype('>f8')` for the non-native byte order); `torch.float32`. */
 export function dtypeRepr(layout: BufferLayout, codec: ElementCodec): string {
+  if (layout.torchDtype) return layout.torchDtype;
   if (layout.descr) return `dtype(${descrText(layout.descr)})`;
   if (layout.dtype?.startsWith('>') && codec.itemsize > 1) return `dtype('${layout.dtype}')`;
   // A quoted name is the dtype's str ('|S3', '<U2'): numpy's dtype repr drops the '|' of byte strings.
   const name = codec.name.startsWith("'") ? codec.name.replace("'|", "'") : `'${codec.name}'`;
   return `dtype(${name})`;
+}
+
+/** The Python type of `a.dtype`. */
+export function dtypeType(layout: BufferLayout): string {
+  return isTensor(layout) ? 'torch.dtype' : 'numpy.dtype';
+}
+
+/** `a.shape` as its library prints it: `(2, 3)`, or `torch.Size([2, 3])` for a tensor. */
+export function shapeRepr(layout: BufferLayout, shape: readonly number[]): string {
+  return isTensor(layout) ? `torch.Size([${shape.join(', ')}])` : shapeText(shape);
+}
+
+/** The Python type of `a.shape`. */
+export function shapeType(layout: BufferLayout): string {
+  return isTensor(layout) ? 'torch.Size' : 'tuple';
 }
 
 /** Texts of decoded elements the way numpy lays them out inside an array (floats share one format). */
@@ -70,25 +94,50 @@ function walk(view: StridedView, summarize: boolean, leaf: (position: number) =>
   return axis(0, view.offset);
 }
 
-function numpyBody(codec: ElementCodec, data: Buffer, view: StridedView, summarize: boolean): string {
+/** How a library prints an array: the constructor's name, the texts of the shown elements, the dtype suffix. */
+interface ArrayStyle {
+  name: string;
+  texts: (values: ElementValue[]) => string[];
+  suffix: string;
+  /** The repr of an empty view. */
+  empty: (view: StridedView) => string;
+}
+
+function numpyStyle(layout: BufferLayout, codec: ElementCodec): ArrayStyle {
+  return {
+    name: 'array', texts: numpyElementTexts, suffix: dtypeSuffix(layout, codec),
+    empty: (view) => `array([]${view.shape.length > 1 ? `, shape=${shapeText(view.shape)}` : ''}, dtype=${codec.name})`,
+  };
+}
+
+function torchStyle(torchDtype: string): ArrayStyle {
+  return {
+    name: 'tensor', texts: torchElementTexts, suffix: torchDtypeSuffix(torchDtype, false),
+    empty: (view) => `tensor([]${view.shape.length !== 1 ? `, size=${shapeText(view.shape)}` : ''}${torchDtypeSuffix(torchDtype, true)})`,
+  };
+}
+
+function body(style: ArrayStyle, codec: ElementCodec, data: Buffer, view: StridedView, summarize: boolean): string {
   const positions: number[] = [];
   walk(view, summarize, (at) => { positions.push(at); return ''; });
-  const texts = numpyElementTexts(positions.map((at) => codec.decode(data, at)));
+  const texts = style.texts(positions.map((at) => codec.decode(data, at)));
   let next = 0;
   return walk(view, summarize, () => texts[next++]);
 }
 
-/** numpy's repr of the view on one line: all elements up to numpy's threshold and `maxLength`, else edge items. */
-function numpyRepr(layout: BufferLayout, codec: ElementCodec, data: Buffer, view: StridedView, maxLength: number): string {
-  const suffix = dtypeSuffix(layout, codec);
-  if (!codec.supported) return `array(shape=${shapeText(view.shape)}${suffix})`;
+/**
+ * The library's repr of the view on one line: all elements up to its threshold (numpy's and torch's are both
+ * 1000 elements) and `maxLength`, else edge items.
+ */
+function stridedRepr(style: ArrayStyle, codec: ElementCodec, data: Buffer, view: StridedView, maxLength: number): string {
+  if (!codec.supported) return `${style.name}(shape=${shapeText(view.shape)}${style.suffix})`;
   const size = elementCount(view.shape);
-  if (size === 0) return `array([]${view.shape.length > 1 ? `, shape=${shapeText(view.shape)}` : ''}, dtype=${codec.name})`;
+  if (size === 0) return style.empty(view);
   // Every element takes at least 3 characters ("0, "): past maxLength / 3 of them the text cannot fit.
   const summarize = size > NUMPY_THRESHOLD || size * 3 > maxLength;
-  let body = numpyBody(codec, data, view, summarize);
-  if (!summarize && body.length > maxLength) body = numpyBody(codec, data, view, true);
-  return `array(${body}${suffix})`;
+  let text = body(style, codec, data, view, summarize);
+  if (!summarize && text.length > maxLength) text = body(style, codec, data, view, true);
+  return `${style.name}(${text}${style.suffix})`;
 }
 
 function elementsOf(codec: ElementCodec, data: Buffer, view: StridedView, limit: number): { values: ElementValue[]; cut: boolean } {
@@ -135,7 +184,8 @@ function arrayModuleRepr(layout: BufferLayout, codec: ElementCodec, data: Buffer
  */
 export function bufferRepr(layout: BufferLayout, codec: ElementCodec, data: Buffer, view: StridedView,
   maxLength = DEFAULT_ARRAY_REPR_LENGTH): string | undefined {
-  if (isNumpy(layout)) return numpyRepr(layout, codec, data, view, maxLength);
+  if (layout.torchDtype) return stridedRepr(torchStyle(layout.torchDtype), codec, data, view, maxLength);
+  if (hasDtype(layout)) return stridedRepr(numpyStyle(layout, codec), codec, data, view, maxLength);
   if (layout.type === 'bytearray') return bytearrayRepr(data, view, maxLength);
   if (layout.type === 'array.array') return arrayModuleRepr(layout, codec, data, view, maxLength);
   return undefined;

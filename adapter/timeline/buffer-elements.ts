@@ -1,6 +1,7 @@
-// Element types of recorded buffers: numpy dtypes (dtype.str such as '<f4', '>i2', '|b1') and buffer-protocol
-// formats (bytearray 'B', array.array typecodes, struct codes), decoded from region bytes into values and
-// rendered as numpy / Python print them. Pure; must not do I/O or know where elements sit (buffer-layout.ts).
+// Element types of recorded buffers: numpy dtypes (dtype.str such as '<f4', '>i2', '|b1'), the torch dtypes
+// numpy lacks (bfloat16, complex32) and buffer-protocol formats (bytearray 'B', array.array typecodes, struct
+// codes), decoded from region bytes into values and rendered as numpy / Python print them. Pure; must not do
+// I/O or know where elements sit (buffer-layout.ts).
 import { float16ToNumber, FloatWidth, floatRepr } from './narrow-float-repr';
 import { bytesRepr, strRepr } from './py-text-repr';
 
@@ -26,7 +27,7 @@ export interface ElementCodec {
   decode(data: Buffer, at: number): ElementValue;
 }
 
-type Kind = 'bool' | 'int' | 'uint' | 'float' | 'complex' | 'bytes' | 'str' | 'raw';
+type Kind = 'bool' | 'int' | 'uint' | 'float' | 'bfloat16' | 'complex' | 'bytes' | 'str' | 'raw';
 
 interface ElementType { kind: Kind; size: number; little: boolean; numpy: boolean; name: string; why?: string }
 
@@ -55,6 +56,20 @@ function numpyType(dtype: string, itemsize: number): ElementType {
     case 'O': return raw('object arrays hold pointers, not values');
     default: return raw(`the dtype '${dtype}' (structured or void) is not decoded here`);
   }
+}
+
+/** A tensor layout's `descr` naming a torch dtype numpy has no type for. */
+function torchOnlyType(name: string, itemsize: number): ElementType | undefined {
+  if (name === 'torch.bfloat16' && itemsize === 2) return { kind: 'bfloat16', size: 2, little: true, numpy: true, name: 'bfloat16' };
+  if (name === 'torch.complex32' && itemsize === 4) return { kind: 'complex', size: 4, little: true, numpy: true, name: 'complex32' };
+  return undefined;
+}
+
+/** The value of bfloat16 bits: the upper half of a float32. */
+export function bfloat16ToNumber(bits: number): number {
+  const view = new DataView(new ArrayBuffer(4));
+  view.setUint32(0, bits << 16);
+  return view.getFloat32(0);
 }
 
 const FORMAT_CODES: Record<string, [Kind, number | 'itemsize']> = {
@@ -118,6 +133,9 @@ function decoderOf(t: ElementType): (data: Buffer, at: number) => ElementValue {
       const read = intReader(t);
       return (d, at) => ({ t: 'int', v: read(d, at) });
     }
+    case 'bfloat16':
+      // Shown with float32's shortest digits: every bfloat16 is exactly a float32.
+      return (d, at) => ({ t: 'float', v: bfloat16ToNumber(t.little ? d.readUInt16LE(at) : d.readUInt16BE(at)), width: 32 });
     case 'float': {
       const read = floatReader(t.size, t.little);
       // A buffer-protocol float reads as a Python float: its repr is the double's (array('f') shows 0.10000000149011612).
@@ -158,16 +176,22 @@ function decodeChars(bytes: Buffer, unit: 2 | 4, little: boolean, dropNuls: bool
   return out;
 }
 
-/** The codec of a layout's elements: its numpy dtype if any, else its buffer-protocol format ('B' by default). */
-export function codecOf(layout: { dtype: string | null; format: string | null; itemsize: number; descr?: unknown }): ElementCodec {
+/**
+ * The codec of a layout's elements: its numpy dtype if any (a tensor's torch dtype numpy lacks), else its
+ * buffer-protocol format ('B' by default). A tensor's elements are of type torch.Tensor in Python (`t[0]`).
+ */
+export function codecOf(layout: { dtype: string | null; format: string | null; itemsize: number; descr?: unknown; torchDtype?: string }): ElementCodec {
   let t: ElementType;
-  if (layout.descr) {
+  const torchOnly = typeof layout.descr === 'string' ? torchOnlyType(layout.descr, layout.itemsize) : undefined;
+  if (torchOnly) t = torchOnly;
+  else if (layout.descr) {
     t = { kind: 'raw', size: layout.itemsize, little: true, numpy: true, name: layout.dtype ? `'${layout.dtype}'` : 'structured',
       why: 'structured dtypes are shown as raw bytes (their fields are not decoded here)' };
   } else if (layout.dtype) t = numpyType(layout.dtype, layout.itemsize);
   else t = formatType(layout.format ?? 'B', layout.itemsize);
   const decode = decoderOf(t);
-  return { name: t.name, itemsize: t.size, scalarType: scalarTypeOf(t), supported: t.kind !== 'raw', why: t.why, decode };
+  const scalarType = layout.torchDtype ? 'torch.Tensor' : scalarTypeOf(t);
+  return { name: t.name, itemsize: t.size, scalarType, supported: t.kind !== 'raw', why: t.why, decode };
 }
 
 /** Python's complex repr of two parts (no '.0', parentheses unless the real part is +0). */

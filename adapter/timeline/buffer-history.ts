@@ -19,7 +19,7 @@ export type BufferLookup =
 type RegionContent = { bytes: Buffer } | { reason: string };
 
 /** Object kinds and opaque types the recorder may have tracked as buffers (docs/buffer-tracking.md). */
-const BUFFER_KINDS = new Set(['ndarray', 'bytearray']);
+const BUFFER_KINDS = new Set(['ndarray', 'tensor', 'bytearray']);
 const OPAQUE_BUFFER_TYPES = new Set(['array.array', 'mmap.mmap', 'memoryview']);
 
 /** Reconstructed region states kept, in bytes, before the least recently used are dropped. */

@@ -8,10 +8,14 @@ export interface BufferLayout {
   since: number;
   /** The region holding the bytes: the object_id of content rows. */
   region: number;
-  /** The object's type as the recorder named it ('numpy.ndarray', 'bytearray', 'array.array', …). */
+  /** The object's type as the recorder named it ('numpy.ndarray', 'torch.Tensor', 'bytearray', 'array.array', …). */
   type: string;
+  /** numpy's dtype.str ('<f4'); null for other buffers and for torch dtypes numpy lacks (named in `descr`). */
   dtype: string | null;
+  /** A structured dtype's fields, or a torch dtype's name numpy has no type for ('torch.bfloat16'). */
   descr: unknown;
+  /** Tensors only: torch's name of the dtype ('torch.float32'). */
+  torchDtype?: string;
   format: string | null;
   shape: number[];
   strides: number[];
@@ -47,11 +51,14 @@ export function parseLayout(objectId: number, step: number, offset: number, leng
     return undefined;
   }
   const text = (v: unknown) => (typeof v === 'string' ? v : null);
-  return {
+  const layout: BufferLayout = {
     objectId, since: step, region: o.region as number, type: text(o.type) ?? 'buffer', dtype: text(o.dtype),
     descr: o.descr ?? null, format: text(o.format), shape, strides, itemsize, offset, nbytes: length,
     regionBytes: Number(o.regionBytes ?? 0), tier: text(o.tier) ?? 'full', snapshots: text(o.snapshots) ?? 'always',
   };
+  const torchDtype = text(o.torchDtype);
+  if (torchDtype) layout.torchDtype = torchDtype;
+  return layout;
 }
 
 export function viewOf(layout: BufferLayout): StridedView {

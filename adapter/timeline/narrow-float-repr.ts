@@ -46,7 +46,7 @@ function readsBack(text: string, x: number, width: FloatWidth): boolean {
 }
 
 /** x as an exact fraction: [m, e] with x = m · 2^e (x finite, non-negative). */
-function dyadic(x: number): [bigint, number] {
+export function dyadic(x: number): [bigint, number] {
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, x);
   const hi = view.getUint32(0);

@@ -17,20 +17,23 @@ export function shortTypeName(type: string): string {
   return i >= 0 ? type.slice(i + 1) : type;
 }
 
+/** Kinds with a fixed display that also record their elements as children when small (numpy, torch). */
+const ARRAY_KINDS = new Set(['ndarray', 'tensor']);
+
 /**
- * True when the value is a recorded object with children the Variables view can expand (an ndarray has a
- * fixed display and, when small, its elements as children).
+ * True when the value is a recorded object with children the Variables view can expand (an ndarray or a
+ * tensor has a fixed display and, when small, its elements as children).
  */
 export function isExpandable(rec: Recording, valueId: number, step: number): boolean {
   const objectId = rec.valObject[valueId] ?? 0;
   if (!objectId) return false;
   const state = rec.objectStateAt(objectId, step);
-  if (rec.valueRepr(valueId) !== null) return rec.objects.get(objectId)?.kind === 'ndarray' && !!state && state.cut === 0 && state.length > 0;
+  if (rec.valueRepr(valueId) !== null) return ARRAY_KINDS.has(rec.objects.get(objectId)?.kind ?? '') && !!state && state.cut === 0 && state.length > 0;
   return !!state && (state.length > 0 || state.cut !== 0);
 }
 
 /**
- * The repr of a buffer made from its recorded bytes at `step` (numpy arrays, bytearray, array.array), or
+ * The repr of a buffer made from its recorded bytes at `step` (numpy arrays, torch tensors, bytearray, array.array), or
  * undefined when the object is no buffer, has no buffer rows, its bytes are not loaded (see
  * BufferHistory.settle) or cannot be known.
  */
