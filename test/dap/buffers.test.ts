@@ -8,6 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DebugProtocol } from '@vscode/debugprotocol';
+import { gotoLine, local } from './support/buffer-steps';
 import { program } from './support/markers';
 import { NUMPY_PYTHON, numpySkipReason, scratchDir } from './support/paths';
 import { replay, sharedRecording } from './support/recordings';
@@ -28,20 +29,6 @@ async function open(session: AdapterSession): Promise<void> {
   await replay(session, 'numpy_buffers.py', undefined, options, { stopOnEntry: true });
 }
 
-/** Moves to the (first) step of a marked line: the state before that line runs. */
-async function gotoLine(session: AdapterSession, marker: string): Promise<number> {
-  const hits = await session.request('timeline/lineHits', { path: fixture.path, line: fixture.line(marker) });
-  assert.ok(hits.steps.length > 0, `@${marker} ran`);
-  await session.move('gotoStep', { step: hits.steps[0] });
-  return hits.steps[0];
-}
-
-async function local(session: AdapterSession, name: string): Promise<DebugProtocol.Variable> {
-  const v = (await session.scopeVariables((await session.topFrame()).id)).get(name);
-  assert.ok(v, `${name} is a local here`);
-  return v!;
-}
-
 async function elements(session: AdapterSession, v: DebugProtocol.Variable, start = 0, count = v.indexedVariables ?? 0): Promise<string[]> {
   const page = await session.variables(v.variablesReference, { filter: 'indexed', start, count });
   assert.deepEqual(page.map((c) => c.name), Array.from({ length: count }, (_, i) => String(start + i)), 'children are named by index');
@@ -53,7 +40,7 @@ test('array elements at several steps are the program\'s own values; shape and d
   await withSession(async (session) => {
     await open(session);
     for (const mark of ['after_set', 'after_fill', 'after_add']) {
-      await gotoLine(session, mark);
+      await gotoLine(session, fixture, mark);
       const a = await local(session, 'a');
       assert.equal(a.type, 'numpy.ndarray');
       assert.equal(a.indexedVariables, 16);
@@ -64,7 +51,7 @@ test('array elements at several steps are the program\'s own values; shape and d
     }
     // A 2-D float32 array: rows, each row its elements; float32 prints its shortest digits (0.1, not 0.10000000149011612).
     for (const mark of ['m_after_set', 'm_after_scale']) {
-      await gotoLine(session, mark);
+      await gotoLine(session, fixture, mark);
       const m = await local(session, 'm');
       assert.equal(m.indexedVariables, 3);
       const rows = await session.variables(m.variablesReference, { filter: 'indexed', start: 0, count: 3 });
@@ -79,7 +66,7 @@ test('array elements at several steps are the program\'s own values; shape and d
       assert.equal(cell.evaluateName, 'm[1, 2]');
       assert.equal(cell.type, 'numpy.float32');
     }
-    await gotoLine(session, 'm_after_set');
+    await gotoLine(session, fixture, 'm_after_set');
     assert.equal((await local(session, 'm')).value, 'array([[0., 0.1, 0.2, 0.3], [0.4, 0.5, 0.1, 0.7], [0.8, 0.9, 1., 1.1]], dtype=float32)');
   });
 });
@@ -88,7 +75,7 @@ test('a 2.4 MB array pages its elements (start/count) and shows a numpy summary'
   const own = await snaps();
   await withSession(async (session) => {
     await open(session);
-    await gotoLine(session, 'big_page');
+    await gotoLine(session, fixture, 'big_page');
     const big = await local(session, 'big');
     assert.equal(big.indexedVariables, 600_000);
     assert.equal(big.value, 'array([0., 0., 0., ..., 0., 0., -2.25], dtype=float32)');
@@ -102,7 +89,7 @@ test('a 2.4 MB array pages its elements (start/count) and shows a numpy summary'
     // Not a benchmark: only a guard against reconstructing the array per element (seconds).
     assert.ok(pageMs < 1000, `a page of 100 elements took ${pageMs.toFixed(1)} ms (first page, loading included: ${ms.toFixed(1)} ms)`);
     // The state before the writes: all zeros.
-    await gotoLine(session, 'set_big');
+    await gotoLine(session, fixture, 'set_big');
     assert.deepEqual(await elements(session, await local(session, 'big'), 123_456, 1), ['0.0']);
   });
 });
@@ -110,7 +97,7 @@ test('a 2.4 MB array pages its elements (start/count) and shows a numpy summary'
 test('evaluate and hover read recorded arrays: elements, rows, slices, shape, dtype, len', { ...TIMEOUT, skip }, async () => {
   await withSession(async (session) => {
     await open(session);
-    await gotoLine(session, 'm_after_set');
+    await gotoLine(session, fixture, 'm_after_set');
     const cases: Array<[string, string, string | undefined]> = [
       ['a[3]', '10', 'numpy.int32'], ['a[-1]', '15', 'numpy.int32'], ['a[2:5]', 'array([2, 10, 9], dtype=int32)', 'numpy.ndarray'],
       ['a.shape', '(16,)', 'tuple'], ['a.dtype', "dtype('int32')", 'numpy.dtype'], ['len(a)', '16', 'int'],
@@ -134,7 +121,7 @@ test('evaluate and hover read recorded arrays: elements, rows, slices, shape, dt
 test('timeline/bufferHistory: an element and a slice, written by a line, a callee through a view and np.add(out=)', { ...TIMEOUT, skip }, async () => {
   await withSession(async (session) => {
     await open(session);
-    await gotoLine(session, 'end');
+    await gotoLine(session, fixture, 'end');
     const frameId = (await session.topFrame()).id;
     const one = await session.request('timeline/bufferHistory', { variable: 'a', frameId, index: 3 });
     assert.equal(one.total, 2);
@@ -169,7 +156,7 @@ test('timeline/bufferHistory: an element and a slice, written by a line, a calle
 test('a data breakpoint on an array element stops where it was written, forwards and backwards', { ...TIMEOUT, skip }, async () => {
   await withSession(async (session) => {
     await open(session);
-    await gotoLine(session, 'after_set');
+    await gotoLine(session, fixture, 'after_set');
     const a = await local(session, 'a');
     const info = await session.request('dataBreakpointInfo', { variablesReference: a.variablesReference, name: '3' });
     assert.ok(info.dataId, JSON.stringify(info));
@@ -202,7 +189,7 @@ test('a data breakpoint on an array element stops where it was written, forwards
 test('a data breakpoint on the array variable stops at every write of any element', { ...TIMEOUT, skip }, async () => {
   await withSession(async (session) => {
     await open(session);
-    await gotoLine(session, 'set_m');
+    await gotoLine(session, fixture, 'set_m');
     const scope = (await session.scopes((await session.topFrame()).id)).find((s) => s.name === 'Locals')!;
     const info = await session.request('dataBreakpointInfo', { variablesReference: scope.variablesReference, name: 'm' });
     await session.request('setDataBreakpoints', { breakpoints: [{ dataId: info.dataId }] });
@@ -235,11 +222,11 @@ test('a bytearray: its bytes as children, its history, and growing', { ...TIMEOU
   const own = await snaps();
   await withSession(async (session) => {
     await open(session);
-    await gotoLine(session, 'data_after_set');
+    await gotoLine(session, fixture, 'data_after_set');
     let data = await local(session, 'data');
     assert.equal(data.value, "bytearray(b'Hello')");
     assert.deepEqual(await elements(session, data), own.data_after_set);
-    await gotoLine(session, 'data_after_grow');
+    await gotoLine(session, fixture, 'data_after_grow');
     data = await local(session, 'data');
     assert.equal(data.value, "bytearray(b'Hello!!')");
     assert.equal(data.indexedVariables, 7);
@@ -252,7 +239,7 @@ test('a bytearray: its bytes as children, its history, and growing', { ...TIMEOU
 test('timeline/bufferHistory can be cancelled while it reads (DAP cancel with its requestId)', { ...TIMEOUT, skip }, async () => {
   await withSession(async (session) => {
     await open(session);
-    await gotoLine(session, 'end');
+    await gotoLine(session, fixture, 'end');
     const client = session.client as unknown as { sequence: number };
     const seq: number = client.sequence; // the seq the next request gets (ProtocolClient numbers them 1, 2, …)
     const answer = session.raw('timeline/bufferHistory', { variable: 'big' });

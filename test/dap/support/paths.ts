@@ -91,22 +91,33 @@ export function scratchDir(label: string): string {
   return dir;
 }
 
-/** Debian's interpreter: numpy comes from python3-numpy for it only (see scripts/test-all.js). */
+/** Debian's interpreter: numpy and torch come from python3-numpy and python3-torch for it only (see scripts/test-all.js). */
 export const NUMPY_PYTHON = '/usr/bin/python3';
 
-let numpyProbe: string | undefined | null = null;
+const moduleProbes = new Map<string, string | undefined>();
+
+/** Why tests that need `module` for NUMPY_PYTHON must skip (the interpreter missing, or without it), or undefined. */
+function moduleSkipReason(module: string, debianPackage: string): string | undefined {
+  if (moduleProbes.has(module)) return moduleProbes.get(module);
+  let reason: string | undefined;
+  if (!fs.existsSync(NUMPY_PYTHON)) reason = `${NUMPY_PYTHON} not found`;
+  else {
+    try {
+      execFileSync(NUMPY_PYTHON, ['-c', `import ${module}`], { stdio: 'ignore' });
+    } catch {
+      reason = `${module} is not installed for ${NUMPY_PYTHON} (Debian: ${debianPackage})`;
+    }
+  }
+  moduleProbes.set(module, reason);
+  return reason;
+}
 
 /** Why tests that need numpy must skip (NUMPY_PYTHON missing, or without numpy), or undefined when they can run. */
 export function numpySkipReason(): string | undefined {
-  if (numpyProbe !== null) return numpyProbe;
-  if (!fs.existsSync(NUMPY_PYTHON)) numpyProbe = `${NUMPY_PYTHON} not found`;
-  else {
-    try {
-      execFileSync(NUMPY_PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' });
-      numpyProbe = undefined;
-    } catch {
-      numpyProbe = `numpy is not installed for ${NUMPY_PYTHON} (Debian: python3-numpy)`;
-    }
-  }
-  return numpyProbe;
+  return moduleSkipReason('numpy', 'python3-numpy');
+}
+
+/** Why tests that need torch must skip (NUMPY_PYTHON missing, or without torch), or undefined when they can run. */
+export function torchSkipReason(): string | undefined {
+  return moduleSkipReason('torch', 'python3-torch');
 }
