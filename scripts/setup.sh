@@ -11,7 +11,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 log "apt packages"
 need=()
-for pkg in build-essential python3 python3-dev python3-numpy chromium libkrb5-dev cppcheck; do
+for pkg in build-essential python3 python3-dev python3-numpy python3-torch chromium libkrb5-dev cppcheck; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
