@@ -247,10 +247,13 @@ class _TorchReads:
         self.storage_cdata = storage["_cdata"].__get__
 
 
-def _torch_reads(cache=[]):
-    if not cache:
-        cache.append(_TorchReads(sys.modules["torch"]))
-    return cache[0]
+_READS = []
+
+
+def _torch_reads():
+    if not _READS:
+        _READS.append(_TorchReads(sys.modules["torch"]))
+    return _READS[0]
 
 
 def read_tensor(tensor, reader):
@@ -263,12 +266,17 @@ def read_tensor(tensor, reader):
 
 
 def _tensor_signature(reads, tensor):
-    return reads.data_ptr(tensor), tuple(reads.size(tensor)), tuple(reads.stride(tensor))
+    return reads.data_ptr(tensor), reads.size(tensor), reads.stride(tensor)
 
 
 def tensor_signature(tensor):
-    """(data_ptr, shape, strides): changes when the tensor moved or changed shape in place (resize_, set_, t_)."""
-    return read_tensor(tensor, _tensor_signature)
+    """(data_ptr, shape, strides): changes when the tensor moved or changed shape in place (resize_, set_, t_).
+    Called for every tracked tensor at every collect: the common case is inlined."""
+    reads = _READS[0] if _READS else _torch_reads()
+    if type(tensor) in reads.exact_types:
+        return reads.data_ptr(tensor), reads.size(tensor), reads.stride(tensor)
+    with reads.no_torch_function():
+        return _tensor_signature(reads, tensor)
 
 
 def storage_extent(storage):

@@ -367,11 +367,15 @@ class BufferTracker:
                 else:
                     self._rewatch(region, region.root_strong, address, nbytes, step)
                 continue
-            for object_id, (tensor_ref, signature) in list(region.members.items()):
+            changed, tensor = None, None
+            for object_id, (tensor_ref, signature) in region.members.items():
                 tensor = tensor_ref()
                 if tensor is not None and tensor_signature(tensor) != signature:
-                    self._follow_tensor(region, object_id, tensor, step)
-                del tensor
+                    changed = (changed or []) + [(object_id, tensor)]
+            tensor = None  # no strong reference kept past this collect
+            for object_id, tensor in changed or ():
+                self._follow_tensor(region, object_id, tensor, step)
+            changed = tensor = None
 
     def _follow_tensor(self, region, object_id, tensor, step):
         """A tracked tensor changed in place: its new layout, in its region or (set_) in another one."""
