@@ -7,7 +7,7 @@ import { RecordedEvaluator } from '../evaluate/evaluator';
 import { Recording } from '../timeline/recording';
 import { StepKind } from '../timeline/schema';
 import { BufferWatchStops } from './buffer-watches';
-import { decodeDataId, describeChange, changeSteps, DataLocation } from './data-breakpoints';
+import { decodeDataId, describeChange, changeSteps, DataLocation, isVisibleChange } from './data-breakpoints';
 import { Direction } from './direction';
 import { parseHitCondition } from './hit-condition';
 import { compileLogMessage, LogLines } from './log-message';
@@ -201,7 +201,12 @@ export class BreakpointManager {
       offer(s, () => this.exceptionStop(s!));
     }
     for (const w of this.dataWatches) {
-      const s = nearestInDirection(w.stops, from, direction);
+      let s = nearestInDirection(w.stops, from, direction);
+      // With a buffer history the writes are the stops; a later object-state step that shows nothing new is the
+      // recorder's snapshot catching up with them, not a second change.
+      while (s !== undefined && w.bufferStops && !w.bufferStops.descriptions.has(s) && !isVisibleChange(rec, w.loc, s)) {
+        s = nearestInDirection(w.stops, s, direction);
+      }
       offer(s, () => ({ step: s!, reason: 'data breakpoint', description: w.bufferStops?.descriptions.get(s!) ?? describeChange(rec, w.loc, w.label, s!) }), w.id);
     }
     return best;

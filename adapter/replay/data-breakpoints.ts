@@ -27,6 +27,20 @@ export function decodeDataId(dataId: string): DataLocation {
   throw new Error(`Unknown data breakpoint id '${dataId}'; get one from dataBreakpointInfo.`);
 }
 
+/**
+ * Whether `step` changed what the location shows. A step where the same object's recorded state changed but its
+ * display did not (a small array whose object state catches up a step after its buffer history already showed
+ * the write) is no stop of its own; a rebinding to another object always is.
+ */
+export function isVisibleChange(rec: Recording, loc: DataLocation, step: number): boolean {
+  if (step <= 0) return true;
+  const before = valueAt(rec, loc, step - 1);
+  const after = valueAt(rec, loc, step);
+  if (before !== after || !before) return true;
+  const show = (at: number) => renderValue(rec, after, at, { maxLength: 10_000, maxDepth: 4 });
+  return show(step - 1) !== show(step);
+}
+
 export function describeChange(rec: Recording, loc: DataLocation, label: string, step: number): string {
   const before = step > 0 ? valueAt(rec, loc, step - 1) : 0;
   const after = valueAt(rec, loc, step);

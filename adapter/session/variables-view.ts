@@ -8,6 +8,8 @@ import { BufferVariables } from './buffer-variables';
 import { VariableHandles } from './variable-handles';
 
 const HIDDEN_GLOBALS = new Set(['__builtins__', '__loader__', '__spec__', '__cached__']);
+/** Kinds whose children are items by position: the Variables view pages them and names them `expr[i]`. */
+const INDEXED_KINDS = new Set(['list', 'tuple', 'ndarray', 'tensor', 'bytearray']);
 
 export class VariablesView {
   readonly buffers: BufferVariables;
@@ -30,7 +32,7 @@ export class VariablesView {
     if (evaluateName) v.evaluateName = evaluateName;
     const objectId = this.rec.valObject[valueId];
     const kind = objectId ? this.rec.objects.get(objectId)?.kind : undefined;
-    if (expandable && (kind === 'list' || kind === 'tuple' || kind === 'ndarray' || kind === 'bytearray')) {
+    if (expandable && kind && INDEXED_KINDS.has(kind)) {
       v.indexedVariables = this.rec.children(this.rec.objectStateAt(objectId, step)!).length;
     }
     return v;
@@ -63,7 +65,8 @@ export class VariablesView {
       let expr: string | undefined;
       if (parentExpr) {
         if (kind === 'instance') expr = `${parentExpr}.${name}`;
-        else if (kind === 'dict' || kind === 'list' || kind === 'tuple' || kind === 'ndarray' || kind === 'bytearray') expr = `${parentExpr}[${name}]`;
+        // An array's recorded snapshot lists its elements flat, in C order: position i is no index expression.
+        else if (kind === 'dict' || (INDEXED_KINDS.has(kind) && kind !== 'ndarray' && kind !== 'tensor')) expr = `${parentExpr}[${name}]`;
       }
       return this.variable(name, childId, step, expr);
     });

@@ -218,6 +218,32 @@ test('a data breakpoint on the array variable stops at every write of any elemen
   });
 });
 
+test('a data breakpoint on the array variable stops once per write, never at a step that shows nothing new', { ...TIMEOUT, skip }, async () => {
+  await withSession(async (session) => {
+    await open(session);
+    await gotoLine(session, fixture, 'set');
+    const scope = (await session.scopes((await session.topFrame()).id)).find((s) => s.name === 'Locals')!;
+    const info = await session.request('dataBreakpointInfo', { variablesReference: scope.variablesReference, name: 'a' });
+    await session.request('setDataBreakpoints', { breakpoints: [{ dataId: info.dataId }] });
+    const forward: string[] = [];
+    for (let stop = await session.step('continue'); stop.reason === 'data breakpoint'; stop = await session.step('continue')) {
+      forward.push(`${fixture.label((await session.topFrame()).line)} ${stop.description}`);
+    }
+    // a is written by the line a[3] = 7, by fill() through a[4:8] and by np.add(out=a): three stops, each a change.
+    assert.equal(forward.length, 3, forward.join('\n'));
+    for (const line of forward) {
+      const [before, after] = line.split(' \u2192 ');
+      assert.notEqual(before.replace(/^.*?: /, ''), after.replace(/ \(\+.*$/, ''), line);
+    }
+    const backward: string[] = [];
+    for (let stop = await session.step('reverseContinue'); stop.reason === 'data breakpoint'; stop = await session.step('reverseContinue')) {
+      backward.push(`${fixture.label((await session.topFrame()).line)} ${stop.description}`);
+    }
+    // Backwards from the end: the same three, then the step after the line that bound a (from where we started, a was bound).
+    assert.deepEqual(backward, [...[...forward].reverse(), '@bind_b a: <unbound> \u2192 array(shape=(16,), dtype=int32)']);
+  });
+});
+
 test('a bytearray: its bytes as children, its history, and growing', { ...TIMEOUT, skip }, async () => {
   const own = await snaps();
   await withSession(async (session) => {

@@ -159,3 +159,17 @@ test('a data breakpoint on a tensor element stops where it was written, forwards
     assert.equal(stop.description, 't[0, 0]: 0.0 \u2192 0.1 (+2 more elements)');
   });
 });
+
+test('with buffer tracking off a tensor still pages the elements its object states kept', { ...TIMEOUT, skip }, async () => {
+  const own = await snaps();
+  await withSession(async (session) => {
+    await replay(session, 'torch_buffers.py', undefined, { ...options, buffers: { tracking: false } }, { stopOnEntry: true });
+    await gotoLine(session, fixture, 'after_set');
+    const t = await local(session, 't');
+    assert.equal(t.value, 'tensor(shape=(2, 3), dtype=torch.float32)', 'without the bytes, shape and dtype');
+    assert.equal(t.indexedVariables, 6, 'the snapshot keeps the elements flat, in C order');
+    const items = await session.variables(t.variablesReference, { filter: 'indexed', start: 0, count: 6 });
+    assert.ok(sameFloat32(items.map((c) => c.value), own.after_set as string[]), items.map((c) => c.value).join());
+    assert.deepEqual(items.map((c) => c.evaluateName), Array(6).fill(undefined), 'a flat position is no index expression of a 2-D tensor');
+  });
+});

@@ -25,7 +25,7 @@ def scale(matrix):
 
 def main():
     a = np.zeros(16, dtype=np.int32)
-    b = np.arange(16, dtype=np.int32)
+    b = np.arange(16, dtype=np.int32)  # @bind_b
     a[3] = 7  # @set
     snap("after_set", a)  # @after_set
     fill(a[4:8], 5)  # @call_fill
