@@ -14,8 +14,8 @@ from .buffer_wcf_driver import RANGE_REGION_GONE, WcfDriver
 
 FULL_COPY_LIMIT = 100 * 1024  # regions below this many bytes: a full copy per change
 DIFF_LIMIT = 10 * 1024 * 1024  # up to this many bytes: changed element ranges with before/after bytes
-# collect() asks for a flush once this many blob bytes are buffered; it also bounds the SQLite WAL, which
-# counts toward --max-size until the recording is closed.
+# collect() asks for a flush once this many blob bytes are buffered; it also bounds what one commit spills
+# into the file and its journal.
 FLUSH_BYTES = 16 * 1024 * 1024
 # Changed ranges closer than this are stored as one diff row (the unchanged elements between them have
 # before == after): fewer rows for scattered updates, at the price of a few bytes.

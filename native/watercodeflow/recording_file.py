@@ -13,6 +13,8 @@ from .recording_error import RecordingError, damaged_recording_error
 SUPPORTED_SCHEMA_VERSION = 2
 RECORDING_FORMAT_NAME = "watercodeflow-recording"
 SQLITE_MAGIC = b"SQLite format 3\x00"
+# The first bytes of a rollback journal that still holds pages to put back (a finished commit zeroes them).
+JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
 # Tables every version-2 file has (the others may be absent from a file written by another tool).
 _CORE_TABLES = ("meta", "chunks", "files", "code", "names", "types")
 
@@ -27,6 +29,7 @@ class OpenedRecordingFile:
 
 def open_recording_file(path: str) -> OpenedRecordingFile:
     """Checks and opens `path`; raises RecordingError with what to do when it cannot be read."""
+    recover_interrupted_commit(path)
     check_file(path)
     db = connect_read_only(path)
     try:
@@ -40,6 +43,34 @@ def open_recording_file(path: str) -> OpenedRecordingFile:
         db.close()
         raise
     return OpenedRecordingFile(db, meta, schema_version)
+
+
+def journal_is_live(path: str) -> bool:
+    """True when `path`-journal holds the pages of a commit that did not finish (or one still under way)."""
+    try:
+        with open(path + "-journal", "rb") as journal:
+            return journal.read(len(JOURNAL_MAGIC)) == JOURNAL_MAGIC
+    except OSError:
+        return False
+
+
+def recover_interrupted_commit(path: str) -> None:
+    """A recorder killed inside a commit leaves the file with part of that commit and a journal of the pages as
+    they were before it. A read-only connection refuses such a file; one that may write puts the old pages
+    back (SQLite's own rollback, and only when no live process holds the file), leaving everything up to the
+    last finished commit. This is the one write a reader makes."""
+    if not os.path.isfile(path) or not journal_is_live(path):
+        return
+    try:
+        db = sqlite3.connect("file:%s?mode=rw" % quote(os.path.abspath(path)), uri=True)
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error as error:
+        raise RecordingError("%s was left half-written by a recorder that was killed while saving, and it could "
+                             "not be repaired (%s): open it once with write access to the file and its folder, "
+                             "which rolls the unfinished write back" % (path, error)) from error
 
 
 def check_file(path: str) -> None:
@@ -64,7 +95,8 @@ def check_file(path: str) -> None:
     page_size = 65536 if page_size == 1 else page_size
     page_count = int.from_bytes(header[28:32], "big")
     header_count_valid = header[24:28] == header[92:96]
-    # With a WAL file beside it the main file may legitimately lag; only judge a file without one.
+    # With a WAL file beside it (recordings before the rollback journal) the main file may legitimately lag;
+    # only judge a file without one.
     if header_count_valid and page_count and not os.path.exists(path + "-wal"):
         expected = page_size * page_count
         actual = os.path.getsize(path)

@@ -48,6 +48,26 @@ class KilledRunTest(unittest.TestCase):
         self.assertEqual(steps[0], steps[1] + 1)  # gap-free up to the last commit
         self.assertTrue(recording.query("SELECT COUNT(*) FROM bindings")[0][0] > 0)
 
+    def test_a_kill_inside_a_commit_is_rolled_back_when_the_recording_is_opened(self):
+        completed, out = record(program_path("aliasing.py"))
+        self.assertEqual(completed.returncode, 0, completed.stderr)
+        before = Recording(out)
+        steps = before.query("SELECT COUNT(*) FROM steps")[0][0]
+        before.close()
+        size = os.path.getsize(out)
+        helper = os.path.join(os.path.dirname(os.path.abspath(__file__)), "interrupt_commit.py")
+        killed = subprocess.run([PYTHON, helper, out], capture_output=True, text=True)
+        self.assertEqual(killed.returncode, -signal.SIGKILL, killed.stderr)
+        with open(out + "-journal", "rb") as journal:
+            self.assertEqual(journal.read(8), bytes.fromhex("d9d505f920a163d7"))  # a live journal
+        self.assertGreater(os.path.getsize(out), size + (1 << 20))  # part of the commit is in the file
+        recording = Recording(out)
+        self.addCleanup(recording.close)
+        self.assertEqual(recording.meta["status"], "complete")
+        self.assertEqual(recording.query("SELECT COUNT(*) FROM steps")[0][0], steps)
+        self.assertEqual(os.path.getsize(out), size)
+        self.assertFalse(os.path.exists(out + "-journal"))  # rolled back and removed
+
     def test_sigterm_closes_the_recording_as_killed_and_dies_from_the_signal(self):
         process, out = start_recorder(program_path("busy_loop.py"), ["60"])
         wait_for_line(process.stdout, b"started\n")
