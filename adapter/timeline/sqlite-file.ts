@@ -39,7 +39,7 @@ async function recoverInterruptedCommit(path: string): Promise<void> {
   } catch (err) {
     throw new Error(`Cannot open recording ${path}: it was left half-written by a recorder killed while saving, and `
       + `it could not be repaired (${(err as Error).message}). Open it once with write access to the file and its `
-      + 'folder, which rolls the unfinished write back.');
+      + 'folder, which rolls the unfinished write back.', { cause: err });
   }
 }
 
@@ -51,7 +51,7 @@ export class SqliteFile {
     try {
       return new SqliteFile(await openWith(path, sqlite3.OPEN_READONLY), path);
     } catch (err) {
-      throw new Error(`Cannot open recording ${path}: ${(err as Error).message}`);
+      throw new Error(`Cannot open recording ${path}: ${(err as Error).message}`, { cause: err });
     }
   }
 

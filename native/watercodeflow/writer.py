@@ -1,6 +1,6 @@
-# The recording file writer: creates the SQLite file (0600, rollback journal), buffers rows, flushes them in batches: the
-# high-volume tables as one chunk per table and flush (chunk_codec.py), the rest as plain rows. Knows the schema
-# (schema.sql) but nothing about Python frames or values; callers pass ready-made rows.
+# The recording file writer: creates the SQLite file (0600, rollback journal), buffers rows, flushes them in
+# batches: the high-volume tables as one chunk per table and flush (chunk_codec.py), the rest as plain rows.
+# Knows the schema (schema.sql) but nothing about Python frames or values; callers pass ready-made rows.
 import os
 import sqlite3
 import time
