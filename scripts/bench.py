@@ -41,6 +41,55 @@ print(json.dumps({"wall": wall, "rss_kb": ru.ru_maxrss, "rc": p.returncode,
 """
 
 
+# Mode "floor": the workload under the interpreter's hooks with no-op C callbacks (scripts/bench_floor.c), every
+# event of a line-level recording delivered and nothing recorded: the part of a ratio the recorder cannot cut.
+FLOOR_RUNNER = r"""
+import os, runpy, sys, threading
+sys.path.insert(0, sys.argv.pop(1))
+import wcf_bench_floor as floor
+sys.argv = sys.argv[1:]
+sys.path[0] = os.path.dirname(os.path.abspath(sys.argv[0]))
+if hasattr(sys, "monitoring"):
+    m = sys.monitoring
+    m.use_tool_id(5, "bench-floor")
+    wanted = 0
+    for name in ("PY_START", "PY_RESUME", "PY_THROW", "PY_RETURN", "PY_YIELD", "RAISE", "PY_UNWIND",
+                 "STOP_ITERATION", "LINE", "JUMP"):
+        m.register_callback(5, getattr(m.events, name), floor.monitoring_callback())
+        wanted |= getattr(m.events, name)
+    m.set_events(5, wanted)
+else:
+    def bootstrap(*args):
+        floor.settrace()
+    threading.settrace(bootstrap)
+    floor.settrace()
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def build_floor(python, tmp):
+    """Compiles scripts/bench_floor.c for `python` into tmp; (directory, hook name) or (None, why not)."""
+    info = subprocess.run([python, "-c", "import sysconfig, json, sys; print(json.dumps([sysconfig.get_paths()"
+                           "['include'], sysconfig.get_config_var('EXT_SUFFIX'), sysconfig.get_config_var('CC') or"
+                           " 'cc', 'sys.monitoring' if hasattr(sys, 'monitoring') else 'settrace']))"],
+                          capture_output=True, text=True)
+    if info.returncode != 0:
+        return None, "cannot ask %s for its build settings" % python
+    include, suffix, cc, hook = json.loads(info.stdout)
+    out = os.path.join(tmp, "floor")
+    os.makedirs(out, exist_ok=True)
+    source = os.path.join(ROOT, "scripts", "bench_floor.c")
+    command = cc.split() + ["-O2", "-shared", "-fPIC", "-I" + include, "-o",
+                            os.path.join(out, "wcf_bench_floor" + suffix), source]
+    try:
+        built = subprocess.run(command, capture_output=True, text=True)
+    except OSError as error:
+        return None, "no C compiler (%s)" % error
+    if built.returncode != 0:
+        return None, "building scripts/bench_floor.c failed: %s" % built.stderr.strip()[-300:]
+    return out, hook
+
+
 def real_python(requested):
     """Resolve a pyenv shim to the real binary so its ~0.1 s start-up does not skew ratios."""
     out = subprocess.run([requested, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True)
@@ -92,6 +141,7 @@ def main():
     subprocess.run([python, "-m", "compileall", "-q", os.path.join(ROOT, "native", "watercodeflow")],
                    stdout=subprocess.DEVNULL)
     tmp = tempfile.mkdtemp(prefix="wcf-bench-")
+    floor_dir, floor_hook = build_floor(python, tmp)
     version = subprocess.run([python, "-V"], capture_output=True, text=True).stdout.strip()
     print("interpreter: %s (%s), %s recorder core" % (python, version, args.core))
     print("runs per cell: %d (median; plain and recorded runs alternate); workloads from %s%s"
@@ -140,9 +190,21 @@ def main():
             print("%-12s %-8s %7.2fx %9.3f %10d %11d %9.1f %9.1f %8d %12.0f %s" % (
                 name, mode, rec_s / plain_s, plain_s, st["steps"], size, per_line,
                 max(r["rss_kb"] for r in runs) / 1024.0, st["dropped"], events / rec_s, st["status"]))
+        if plain and floor_dir and len(plain) == args.runs:
+            runs = [timed(python, ["-c", FLOOR_RUNNER, floor_dir, path] + wl_args, env) for _ in range(args.runs)]
+            if any(r["rc"] != 0 for r in runs):
+                print("%-12s %-8s floor run failed: %s" % (name, "floor", runs[0]["err"].strip()[-300:]))
+            else:
+                print("%-12s %-8s %7.2fx %9.3f   (no-op hooks, nothing recorded)" % (
+                    name, "floor", statistics.median(r["wall"] for r in runs) / plain_s, plain_s))
     shutil.rmtree(tmp, ignore_errors=True)
     print("ratio = median recorded wall / median plain wall (both include interpreter start-up); B/line = file bytes"
           " / line steps; ingest = (steps + value changes) / recorded wall time (file closed and queryable at exit)")
+    if floor_dir:
+        print("floor = the same run under the interpreter's hooks (%s) with C callbacks that do nothing: what any "
+              "in-process line recorder pays before it records anything" % floor_hook)
+    else:
+        print("floor: SKIP (%s)" % floor_hook)
 
 
 if __name__ == "__main__":
