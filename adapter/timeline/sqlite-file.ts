@@ -38,8 +38,9 @@ async function recoverInterruptedCommit(path: string): Promise<void> {
     }).finally(() => new Promise<void>((resolve) => db.close(() => resolve())));
   } catch (err) {
     throw new Error(`Cannot open recording ${path}: it was left half-written by a recorder killed while saving, and `
-      + `it could not be repaired (${(err as Error).message}). Open it once with write access to the file and its `
-      + 'folder, which rolls the unfinished write back.', { cause: err });
+      + `it could not be repaired (${(err as Error).message}). If its recorder is still running, wait for it to end; `
+      + 'otherwise open it once with write access to the file and its folder, which rolls the unfinished write '
+      + 'back.', { cause: err });
   }
 }
 

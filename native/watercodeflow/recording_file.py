@@ -69,8 +69,9 @@ def recover_interrupted_commit(path: str) -> None:
             db.close()
     except sqlite3.Error as error:
         raise RecordingError("%s was left half-written by a recorder that was killed while saving, and it could "
-                             "not be repaired (%s): open it once with write access to the file and its folder, "
-                             "which rolls the unfinished write back" % (path, error)) from error
+                             "not be repaired (%s): if its recorder is still running, wait for it to end; otherwise "
+                             "open it once with write access to the file and its folder, which rolls the "
+                             "unfinished write back" % (path, error)) from error
 
 
 def check_file(path: str) -> None:

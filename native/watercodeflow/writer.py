@@ -56,8 +56,8 @@ class RecordingWriter:
         self.conn.execute("PRAGMA synchronous=OFF")
         # A rollback journal, not WAL: the recording only appends, so a commit journals the few b-tree pages
         # it changes and writes the new pages once, where WAL writes every page twice (into the WAL, then the
-        # checkpoint): 20% of a tight loop's recording time, 40% of a numpy run's. A process killed inside a
-        # commit leaves a hot journal; readers roll it back (recording_file.recover_interrupted_commit).
+        # checkpoint): about a tenth of a tight loop's recording time, a fifth of a numpy run's. A process
+        # killed inside a commit leaves a hot journal; readers roll it back (recording_file.py).
         # PERSIST keeps the journal file between commits instead of creating and deleting it every time.
         self.conn.execute("PRAGMA journal_mode=PERSIST")
         with open(SCHEMA_PATH, "r", encoding="utf-8") as schema:
