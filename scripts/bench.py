@@ -41,28 +41,31 @@ print(json.dumps({"wall": wall, "rss_kb": ru.ru_maxrss, "rc": p.returncode,
 """
 
 
-# Mode "floor": the workload under the interpreter's hooks with no-op C callbacks (scripts/bench_floor.c), every
-# event of a line-level recording delivered and nothing recorded: the part of a ratio the recorder cannot cut.
+# Mode "floor": the workload under the interpreter's hooks with no-op C callbacks (scripts/bench_floor.c), the
+# events of a line-level recording delivered (line events only from the workload's folder, as justMyCode does)
+# and nothing recorded: the part of a ratio the recorder cannot cut.
 FLOOR_RUNNER = r"""
 import os, runpy, sys, threading
 sys.path.insert(0, sys.argv.pop(1))
 import wcf_bench_floor as floor
 sys.argv = sys.argv[1:]
 sys.path[0] = os.path.dirname(os.path.abspath(sys.argv[0]))
+folder = sys.path[0] + os.sep
 if hasattr(sys, "monitoring"):
     m = sys.monitoring
     m.use_tool_id(5, "bench-floor")
     wanted = 0
     for name in ("PY_START", "PY_RESUME", "PY_THROW", "PY_RETURN", "PY_YIELD", "RAISE", "PY_UNWIND",
                  "STOP_ITERATION", "LINE", "JUMP"):
-        m.register_callback(5, getattr(m.events, name), floor.monitoring_callback())
+        local = name not in ("PY_THROW", "RAISE", "PY_UNWIND")  # the events DISABLE can turn off
+        m.register_callback(5, getattr(m.events, name), floor.monitoring_callback(folder, m.DISABLE, local))
         wanted |= getattr(m.events, name)
     m.set_events(5, wanted)
 else:
     def bootstrap(*args):
-        floor.settrace()
+        floor.settrace(folder)
     threading.settrace(bootstrap)
-    floor.settrace()
+    floor.settrace(folder)
 runpy.run_path(sys.argv[0], run_name="__main__")
 """
 
@@ -201,8 +204,9 @@ def main():
     print("ratio = median recorded wall / median plain wall (both include interpreter start-up); B/line = file bytes"
           " / line steps; ingest = (steps + value changes) / recorded wall time (file closed and queryable at exit)")
     if floor_dir:
-        print("floor = the same run under the interpreter's hooks (%s) with C callbacks that do nothing: what any "
-              "in-process line recorder pays before it records anything" % floor_hook)
+        print("floor = the same run under the interpreter's hooks (%s) with C callbacks that do nothing, line events"
+              " from the workload's folder only: about what any in-process line recorder pays before it records"
+              " anything (a noisy workload such as io_bound can show it above a recorded run)" % floor_hook)
     else:
         print("floor: SKIP (%s)" % floor_hook)
 
