@@ -20,8 +20,8 @@ except ImportError:  # the non-numpy cases still run
 
 SCHEMA_PATH = os.path.join(NATIVE_DIR, "watercodeflow", "schema.sql")
 # Storage tiers under test: the default thresholds (small arrays are copied whole per change), diffs for all
-# (with and without the `before` bytes), and snapshots stored only for buffers written in place.
-TIERS = {"full": {}, "diff": {"full_copy_limit": 0}, "diff-after-only": {"full_copy_limit": 0, "keep_before": False},
+# (without the `before` bytes, the default, and with them), and snapshots stored only for buffers written in place.
+TIERS = {"full": {}, "diff": {"full_copy_limit": 0}, "diff-with-before": {"full_copy_limit": 0, "keep_before": True},
          "on-write": {"snapshots": "on-write"}}
 
 

@@ -258,17 +258,20 @@ class TiersAndFailuresTest(unittest.TestCase):
         return session
 
     def test_tier_by_size(self):
-        session = self.session(full_copy_limit=4096, diff_limit=64 * 1024)
-        small, middle, huge = np.zeros(100, np.uint8), np.zeros(20000, np.uint8), np.zeros(100000, np.uint8)
-        for object_id, array_ in enumerate((small, middle, huge), 1):
-            session.track(array_, object_id)
-            array_[50] = 1
-        session.step()
-        kinds = {oid: [row[5] for row in session.rows_of(oid)] for oid in (1, 2, 3)}
-        self.assertEqual(kinds, {1: ["snapshot", "layout", "full"], 2: ["snapshot", "layout", "diff"],
-                                 3: ["layout", "fingerprint"]})
-        diff = session.rows_of(2, "diff")[0]
-        self.assertEqual(diff[1:5], (50, 1, b"\0", b"\1"))
+        for keep_before in (False, True):  # the default stores no `before` bytes (readers derive them)
+            with self.subTest(keep_before=keep_before):
+                session = self.session(full_copy_limit=4096, diff_limit=64 * 1024, keep_before=keep_before)
+                small, middle, huge = np.zeros(100, np.uint8), np.zeros(20000, np.uint8), np.zeros(100000, np.uint8)
+                for object_id, array_ in enumerate((small, middle, huge), 1):
+                    session.track(array_, object_id)
+                    array_[50] = 1
+                session.step()
+                kinds = {oid: [row[5] for row in session.rows_of(oid)] for oid in (1, 2, 3)}
+                self.assertEqual(kinds, {1: ["snapshot", "layout", "full"], 2: ["snapshot", "layout", "diff"],
+                                         3: ["layout", "fingerprint"]})
+                diff = session.rows_of(2, "diff")[0]
+                self.assertEqual(diff[1:5], (50, 1, b"\0" if keep_before else None, b"\1"))
+                self.assertEqual(buffer_history.element_history(session.conn, 2, 50)[0]["before"], 0)
 
     def test_fingerprint_of_huge_buffers(self):
         session = self.session(full_copy_limit=0, diff_limit=4096)
