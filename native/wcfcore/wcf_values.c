@@ -747,6 +747,86 @@ static void refresh_nested(Core *c, Tracked *e, int level)
             wcf_refresh_entry(c, e->child_entries[p], level + 1);
 }
 
+/* The common mutation of a list or dict: same length, same keys in the same order, some items replaced
+ * (`a[j] = x`, `d[k] += 1`). Compares the live items with the ones last read without taking references,
+ * and reads only the replaced ones; the rows written are those of the full read below. 0: not this case
+ * (nothing was changed), let the full read handle it. */
+static int refresh_in_place(Core *c, Tracked *e, int level)
+{
+    int kind = e->kind;
+    if (!(kind == K_LIST || kind == K_DICT) || !e->expanded || !e->has_state || e->cut < 0 || e->raw == NULL ||
+        e->child_ids == NULL || e->child_entries == NULL || (kind == K_DICT && e->child_keys == NULL))
+        return 0;
+    PyObject *obj = e->obj;
+    int step = kind == K_DICT ? 2 : 1;
+    int count = e->nchildren;
+    Py_ssize_t length = kind == K_LIST ? Py_SIZE(obj) : PyDict_GET_SIZE(obj);
+    if (length != e->length || e->nraw != count * step || count != (length < c->max_items ? length : c->max_items))
+        return 0;
+    int slot_level = level < c->scratch_levels ? level : c->scratch_levels - 1;
+    PyObject **fresh = c->scratch_raw + (size_t)slot_level * (size_t)(2 * c->max_items + 2);
+    int *positions = (int *)(void *)(c->scratch_ids + (size_t)slot_level * (size_t)(c->max_items + 1));
+    int nfresh = 0;
+    if (kind == K_LIST) {
+        PyObject **items = ((PyListObject *)obj)->ob_item;
+        for (int p = 0; p < count; p++)
+            if (items[p] != e->raw[p]) {
+                positions[nfresh] = p;
+                fresh[nfresh++] = items[p];
+            }
+    } else {
+        Py_ssize_t pos = 0;
+        PyObject *key, *value;
+        for (int p = 0; p < count; p++) {
+            if (!PyDict_Next(obj, &pos, &key, &value) || key != e->raw[2 * p])
+                return 0;
+            if (value != e->raw[2 * p + 1]) {
+                positions[nfresh] = p;
+                fresh[nfresh++] = value;
+            }
+        }
+    }
+    if (kind == K_DICT && PyDict_CheckExact(obj))
+        e->dict_version = wcf_dict_version(obj);
+    if (nfresh == 0) {
+        refresh_nested(c, e, level);
+        return 1;
+    }
+    /* the replaced items: own them, then read every child in order as the full read does */
+    for (int i = 0; i < nfresh; i++) {
+        Py_INCREF(fresh[i]);
+        PyObject **slot = &e->raw[positions[i] * step + step - 1];
+        PyObject *old = *slot;
+        *slot = fresh[i];
+        fresh[i] = old; /* released at the end */
+    }
+    int nchanged = 0, next = 0;
+    for (int p = 0; p < count; p++) {
+        if (next < nfresh && positions[next] == p) {
+            next++;
+            Tracked *entry = NULL;
+            int64_t id = wcf_value_entry(c, e->raw[p * step + step - 1], level + 1, &entry);
+            if (entry != NULL)
+                e->scalar_children = 0;
+            e->child_entries[p] = entry;
+            if (id != e->child_ids[p]) {
+                e->child_ids[p] = id;
+                positions[nchanged++] = p; /* nchanged <= next: the positions still to read are intact */
+            }
+        } else if (e->child_entries[p] != NULL) {
+            wcf_refresh_entry(c, e->child_entries[p], level + 1);
+        }
+    }
+    if (nchanged) {
+        int as_delta = e->delta_chain < 32 && nchanged * 2 <= count;
+        write_state(c, e, e->length, e->cut, e->child_ids, kind == K_DICT ? e->child_keys : NULL, count, positions,
+                    nchanged, as_delta);
+    }
+    for (int i = 0; i < nfresh; i++)
+        Py_DECREF(fresh[i]);
+    return 1;
+}
+
 static void refresh(Core *c, Tracked *e, int level)
 {
     int kind = e->kind;
@@ -788,6 +868,8 @@ static void refresh(Core *c, Tracked *e, int level)
             return;
         }
     }
+    if (refresh_in_place(c, e, level))
+        return;
     /* lists and tuples: compare the item pointers in place before copying anything */
     if ((kind == K_LIST || kind == K_TUPLE) && e->expanded && e->raw != NULL && Py_SIZE(e->obj) == e->length) {
         PyObject **items = kind == K_LIST ? ((PyListObject *)e->obj)->ob_item : ((PyTupleObject *)e->obj)->ob_item;
