@@ -283,6 +283,8 @@ static int64_t scalar_id(Core *c, PyObject *obj, PyTypeObject *t)
 
 /* -- objects ------------------------------------------------------------------------------------------- */
 
+/* Re-reads a tracked object's state at `level`; called by wcf_refresh_entry once unchanged_since_read() found
+ * a change (or could not tell). */
 static void refresh(Core *c, Tracked *e, int level);
 
 /* numpy arrays, torch tensors, bytearray and the opaque kinds with the buffer protocol (array.array, mmap,
@@ -363,13 +365,48 @@ static int64_t numpy_scalar_id(Core *c, PyObject *obj, TypeInfo *ti)
     return id;
 }
 
+static int same_raw(Tracked *e, PyObject **raw, int n);
+static void refresh_nested(Core *c, Tracked *e, int level);
+
+/* The checks refresh() starts with for a container read before and unchanged since (item pointers, dict
+ * version tag, set table), done here without its call: most re-reads at a step find nothing changed. 0: let
+ * refresh() decide (it repeats these checks). */
+static inline int unchanged_since_read(Core *c, Tracked *e, int level)
+{
+    if (!e->expanded || level > c->sticky_level_limit)
+        return 0;
+    int kind = e->kind;
+    if (kind == K_LIST || kind == K_TUPLE) {
+        if (e->raw == NULL || Py_SIZE(e->obj) != e->length)
+            return 0;
+        PyObject **items = kind == K_LIST ? ((PyListObject *)e->obj)->ob_item : ((PyTupleObject *)e->obj)->ob_item;
+        if (!same_raw(e, items, (int)(e->length < c->max_items ? e->length : c->max_items)))
+            return 0;
+    } else if (kind == K_DICT) {
+        if (e->raw == NULL || !PyDict_CheckExact(e->obj) || !wcf_dict_version_reliable(e->obj) ||
+            wcf_dict_version(e->obj) != e->dict_version)
+            return 0;
+    } else if (kind == K_SET || kind == K_FROZENSET) {
+        PySetObject *set = (PySetObject *)e->obj;
+        size_t bytes = sizeof(setentry) * (size_t)(set->mask + 1);
+        if (e->set_copy == NULL || (void *)set->table != e->set_table || bytes != e->set_copy_bytes ||
+            memcmp(set->table, e->set_copy, bytes) != 0)
+            return 0;
+    } else {
+        return 0;
+    }
+    refresh_nested(c, e, level);
+    return 1;
+}
+
 int64_t wcf_refresh_entry(Core *c, Tracked *e, int level)
 {
     if (e->seen_epoch == c->epoch && (level >= e->seen_level || e->expanded))
         return e->value_id;
     e->seen_epoch = c->epoch;
     e->seen_level = level;
-    refresh(c, e, level);
+    if (!unchanged_since_read(c, e, level))
+        refresh(c, e, level);
     return e->value_id;
 }
 
@@ -841,11 +878,7 @@ static void refresh(Core *c, Tracked *e, int level)
     }
     if (e->expanded && level > c->sticky_level_limit)
         return; /* keep the last state rather than cut it: it is still right as far as it was read */
-    if (kind == K_DICT && e->expanded && e->raw != NULL && PyDict_CheckExact(e->obj) &&
-        wcf_dict_version_reliable(e->obj) && wcf_dict_version(e->obj) == e->dict_version) {
-        refresh_nested(c, e, level);
-        return;
-    }
+    /* unchanged lists, tuples, dicts and sets were handled by unchanged_since_read() before this call */
     if (kind == K_INSTANCE && WCF_INSTANCE_DICT_VERSIONS && e->expanded && e->namespace != NULL &&
         (e->type->slots == NULL || PyTuple_GET_SIZE(e->type->slots) == 0)) {
         /* an unmodified __dict__ (same dict, same version tag): only nested states can have changed */
@@ -859,25 +892,8 @@ static void refresh(Core *c, Tracked *e, int level)
             return;
         }
     }
-    if ((kind == K_SET || kind == K_FROZENSET) && e->expanded && e->set_copy != NULL) {
-        PySetObject *set = (PySetObject *)e->obj;
-        size_t bytes = sizeof(setentry) * (size_t)(set->mask + 1);
-        if ((void *)set->table == e->set_table && bytes == e->set_copy_bytes &&
-            memcmp(set->table, e->set_copy, bytes) == 0) {
-            refresh_nested(c, e, level);
-            return;
-        }
-    }
     if (refresh_in_place(c, e, level))
         return;
-    /* lists and tuples: compare the item pointers in place before copying anything */
-    if ((kind == K_LIST || kind == K_TUPLE) && e->expanded && e->raw != NULL && Py_SIZE(e->obj) == e->length) {
-        PyObject **items = kind == K_LIST ? ((PyListObject *)e->obj)->ob_item : ((PyTupleObject *)e->obj)->ob_item;
-        if (same_raw(e, items, (int)(e->length < c->max_items ? e->length : c->max_items))) {
-            refresh_nested(c, e, level);
-            return;
-        }
-    }
     if (!(e->expanded || level <= c->max_depth)) {
         /* beyond the depth limit only the length is kept; most kinds tell it without reading children */
         int64_t quick = -1;
