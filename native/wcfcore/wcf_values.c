@@ -368,9 +368,9 @@ static int64_t numpy_scalar_id(Core *c, PyObject *obj, TypeInfo *ti)
 static int same_raw(Tracked *e, PyObject **raw, int n);
 static void refresh_nested(Core *c, Tracked *e, int level);
 
-/* The checks refresh() starts with for a container read before and unchanged since (item pointers, dict
- * version tag, set table), done here without its call: most re-reads at a step find nothing changed. 0: let
- * refresh() decide (it repeats these checks). */
+/* A container read before and unchanged since (same item pointers, dict version tag or set table): only its
+ * nested states can have changed. Checked here, before the call to refresh(), because most re-reads at a
+ * step find nothing changed. 0: changed, or not a kind this can tell; refresh() reads it. */
 static inline int unchanged_since_read(Core *c, Tracked *e, int level)
 {
     if (!e->expanded || level > c->sticky_level_limit)
