@@ -5,29 +5,14 @@
 // /usr/bin/python3 (Debian's python3-numpy); skipped with the reason without it.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { DebugProtocol } from '@vscode/debugprotocol';
-import { gotoLine, local } from './support/buffer-steps';
-import { program } from './support/markers';
-import { NUMPY_PYTHON, numpySkipReason, scratchDir } from './support/paths';
-import { replay, sharedRecording } from './support/recordings';
+import { bufferFixture, gotoLine, local } from './support/buffer-steps';
+import { numpySkipReason } from './support/paths';
 import { AdapterSession, withSession } from './support/session';
 
 const TIMEOUT = { timeout: 180_000 };
-const fixture = program('numpy_buffers.py');
-const skip = numpySkipReason();
-const options = skip ? {} : { python: NUMPY_PYTHON, mode: 'deep' as const, args: [path.join(scratchDir('numpy-snaps'), 'snaps.json')] };
-
-/** The program's own values at its `snap` lines: numpy's str() of every element. */
-async function snaps(): Promise<Record<string, string[]>> {
-  await sharedRecording('numpy_buffers.py', options);
-  return JSON.parse(fs.readFileSync(options.args![0], 'utf8')) as Record<string, string[]>;
-}
-
-async function open(session: AdapterSession): Promise<void> {
-  await replay(session, 'numpy_buffers.py', undefined, options, { stopOnEntry: true });
-}
+// snaps: the program's own values at its `snap` lines, numpy's str() of every element.
+const { fixture, skip, snaps, open } = bufferFixture<Record<string, string[]>>('numpy_buffers.py', numpySkipReason(), 'numpy-snaps');
 
 async function elements(session: AdapterSession, v: DebugProtocol.Variable, start = 0, count = v.indexedVariables ?? 0): Promise<string[]> {
   const page = await session.variables(v.variablesReference, { filter: 'indexed', start, count });
@@ -190,7 +175,7 @@ test('a data breakpoint on the array variable stops at every write of any elemen
   await withSession(async (session) => {
     await open(session);
     await gotoLine(session, fixture, 'set_m');
-    const scope = (await session.scopes((await session.topFrame()).id)).find((s) => s.name === 'Locals')!;
+    const scope = await session.scope((await session.topFrame()).id);
     const info = await session.request('dataBreakpointInfo', { variablesReference: scope.variablesReference, name: 'm' });
     await session.request('setDataBreakpoints', { breakpoints: [{ dataId: info.dataId }] });
     let stop = await session.step('continue');
@@ -222,7 +207,7 @@ test('a data breakpoint on the array variable stops once per write, never at a s
   await withSession(async (session) => {
     await open(session);
     await gotoLine(session, fixture, 'set');
-    const scope = (await session.scopes((await session.topFrame()).id)).find((s) => s.name === 'Locals')!;
+    const scope = await session.scope((await session.topFrame()).id);
     const info = await session.request('dataBreakpointInfo', { variablesReference: scope.variablesReference, name: 'a' });
     await session.request('setDataBreakpoints', { breakpoints: [{ dataId: info.dataId }] });
     const forward: string[] = [];

@@ -6,29 +6,14 @@
 // without it.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { DebugProtocol } from '@vscode/debugprotocol';
-import { gotoLine, local } from './support/buffer-steps';
-import { program } from './support/markers';
-import { NUMPY_PYTHON, scratchDir, torchSkipReason } from './support/paths';
-import { replay, sharedRecording } from './support/recordings';
+import { bufferFixture, gotoLine, local } from './support/buffer-steps';
+import { torchSkipReason } from './support/paths';
 import { AdapterSession, withSession } from './support/session';
 
 const TIMEOUT = { timeout: 180_000 };
-const fixture = program('torch_buffers.py');
-const skip = torchSkipReason();
-const options = skip ? {} : { python: NUMPY_PYTHON, mode: 'deep' as const, args: [path.join(scratchDir('torch-snaps'), 'snaps.json')] };
-
-/** The program's own values at its `snap` lines: repr() of every element's Python number, and torch's repr. */
-async function snaps(): Promise<Record<string, string[] | string>> {
-  await sharedRecording('torch_buffers.py', options);
-  return JSON.parse(fs.readFileSync(options.args![0], 'utf8')) as Record<string, string[] | string>;
-}
-
-async function open(session: AdapterSession): Promise<void> {
-  await replay(session, 'torch_buffers.py', undefined, options, { stopOnEntry: true });
-}
+// snaps: the program's own values at its `snap` lines, repr() of every element's Python number and torch's repr.
+const { fixture, skip, snaps, open } = bufferFixture<Record<string, string[] | string>>('torch_buffers.py', torchSkipReason(), 'torch-snaps');
 
 /** Every element of a 1-D or 2-D tensor variable, in C order, through the Variables view's paging. */
 async function elements(session: AdapterSession, v: DebugProtocol.Variable): Promise<DebugProtocol.Variable[]> {
@@ -147,7 +132,7 @@ test('a data breakpoint on a tensor element stops where it was written, forwards
     assert.equal(stop.description, 't[1, 2]: 0.5 \u2192 5.0');
     // The variable itself: every write of any of its elements (a row written by one line is one stop).
     await gotoLine(session, fixture, 'call_scale');
-    const scope = (await session.scopes((await session.topFrame()).id)).find((s) => s.name === 'Locals')!;
+    const scope = await session.scope((await session.topFrame()).id);
     const whole = await session.request('dataBreakpointInfo', { variablesReference: scope.variablesReference, name: 't' });
     await session.request('setDataBreakpoints', { breakpoints: [{ dataId: whole.dataId }] });
     await gotoLine(session, fixture, 'set_row');
@@ -163,7 +148,7 @@ test('a data breakpoint on a tensor element stops where it was written, forwards
 test('with buffer tracking off a tensor still pages the elements its object states kept', { ...TIMEOUT, skip }, async () => {
   const own = await snaps();
   await withSession(async (session) => {
-    await replay(session, 'torch_buffers.py', undefined, { ...options, buffers: { tracking: false } }, { stopOnEntry: true });
+    await open(session, { buffers: { tracking: false } });
     await gotoLine(session, fixture, 'after_set');
     const t = await local(session, 't');
     assert.equal(t.value, 'tensor(shape=(2, 3), dtype=torch.float32)', 'without the bytes, shape and dtype');

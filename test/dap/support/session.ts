@@ -343,13 +343,19 @@ export class AdapterSession {
     return (await this.request('variables', { variablesReference, ...extra })).variables;
   }
 
-  /** The variables of the scope named like `scopeName` (case-insensitive) in a frame, by name. */
-  async scopeVariables(frameId: number, scopeName = 'Locals'): Promise<Map<string, DebugProtocol.Variable>> {
+  /** The scope named like `scopeName` (case-insensitive) in a frame. */
+  async scope(frameId: number, scopeName = 'Locals'): Promise<DebugProtocol.Scope> {
     const scopes = await this.scopes(frameId);
     const scope = scopes.find((candidate) => candidate.name.toLowerCase() === scopeName.toLowerCase());
     if (!scope) {
       throw new Error(`frame ${frameId} has no scope '${scopeName}'; scopes: ${scopes.map((s) => s.name).join(', ')}`);
     }
+    return scope;
+  }
+
+  /** The variables of the scope named like `scopeName` (case-insensitive) in a frame, by name. */
+  async scopeVariables(frameId: number, scopeName = 'Locals'): Promise<Map<string, DebugProtocol.Variable>> {
+    const scope = await this.scope(frameId, scopeName);
     const variables = await this.variables(scope.variablesReference);
     return new Map(variables.map((variable) => [variable.name, variable]));
   }

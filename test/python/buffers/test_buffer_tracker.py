@@ -32,13 +32,12 @@ class ConfiguredTest(unittest.TestCase):
             self.assertEqual(session.tracker.mechanism, mechanism)
             yield session
 
-
-@unittest.skipIf(np is None, NEEDS_NUMPY)
-class NumpyWritesTest(ConfiguredTest):
-    def test_element_assignment(self):
+    def check_element_assignment(self, make):
+        """Single-element writes, in every session, to a 1-D array of 50 float32 that `make()` creates (numpy
+        or torch: both index the same way); writing an element's own value again records nothing."""
         for session in self.sessions():
             with self.subTest(config=session.label):
-                a = np.arange(50, dtype=np.float32)
+                a = make()
                 session.track(a, 1)
                 a[3] = 1.5
                 session.step()
@@ -51,6 +50,12 @@ class NumpyWritesTest(ConfiguredTest):
                 self.assertEqual([row for row in session.rows_of(1) if row[0] == same], [])
                 session.check_history(self, 1, 3, [3])
                 session.check_history(self, 1, None, range(50))
+
+
+@unittest.skipIf(np is None, NEEDS_NUMPY)
+class NumpyWritesTest(ConfiguredTest):
+    def test_element_assignment(self):
+        self.check_element_assignment(lambda: np.arange(50, dtype=np.float32))
 
     def test_in_place_add(self):
         for session in self.sessions():
