@@ -41,17 +41,14 @@ static PyObject *global_callback(PyObject *self, PyObject *const *args, Py_ssize
 static PyMethodDef LOCAL_DEF = {"local", (PyCFunction)(void (*)(void))local_callback, METH_FASTCALL, NULL};
 static PyMethodDef GLOBAL_DEF = {"global", (PyCFunction)(void (*)(void))global_callback, METH_FASTCALL, NULL};
 
-static int keep(PyObject **slot, PyObject *value)
-{
-    Py_XSETREF(*slot, Py_NewRef(value));
-    return 0;
-}
+static void keep(PyObject **slot, PyObject *value) { Py_XSETREF(*slot, Py_NewRef(value)); }
 
 static PyObject *settrace(PyObject *self, PyObject *args)
 {
     PyObject *prefix;
-    if (!PyArg_ParseTuple(args, "U", &prefix) || keep(&folder, prefix) < 0)
+    if (!PyArg_ParseTuple(args, "U", &prefix))
         return NULL;
+    keep(&folder, prefix);
     PyEval_SetTrace(trace, NULL);
     Py_RETURN_NONE;
 }
@@ -61,9 +58,10 @@ static PyObject *monitoring_callback(PyObject *self, PyObject *args)
 {
     PyObject *prefix, *disable_value;
     int local;
-    if (!PyArg_ParseTuple(args, "UOp", &prefix, &disable_value, &local) || keep(&folder, prefix) < 0 ||
-        keep(&disable, disable_value) < 0)
+    if (!PyArg_ParseTuple(args, "UOp", &prefix, &disable_value, &local))
         return NULL;
+    keep(&folder, prefix);
+    keep(&disable, disable_value);
     return PyCFunction_New(local ? &LOCAL_DEF : &GLOBAL_DEF, NULL);
 }
 
