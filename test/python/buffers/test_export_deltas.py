@@ -8,6 +8,7 @@ import sys
 import tempfile
 import unittest
 
+from recorder.recording_checks import marker_lines
 from .buffer_session import NATIVE_DIR, np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -16,11 +17,7 @@ PYTHON = os.environ.get("WCF_TEST_PYTHON") or sys.executable
 
 
 def marker_line(name):
-    with open(PROGRAM, encoding="utf-8") as source:
-        for number, text in enumerate(source, 1):
-            if text.rstrip().endswith("# @%s" % name):
-                return number
-    raise AssertionError("no # @%s marker in %s" % (name, PROGRAM))
+    return marker_lines(PROGRAM)[name]
 
 
 class ExportDeltasTest(unittest.TestCase):

@@ -2,12 +2,12 @@
 # reconstructed from buffer_writes equal, at every epoch, the weights the program itself saved with numpy.save.
 import glob
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import unittest
 
+from recorder.recording_checks import marker_lines
 from .buffer_session import NATIVE_DIR, buffer_history, np
 from watercodeflow.recording_expand import expand  # importable: buffer_session put NATIVE_DIR on sys.path
 
@@ -17,19 +17,11 @@ RECORDER_NATIVE_DIR = NATIVE_DIR
 PYTHON = os.environ.get("WCF_TEST_PYTHON") or sys.executable
 
 
-def marker_line(path, name):
-    with open(path, encoding="utf-8") as source:
-        for number, text in enumerate(source, 1):
-            if re.search(r"# @%s\b" % name, text):
-                return number
-    raise AssertionError("no # @%s marker in %s" % (name, path))
-
-
 def main_line_steps(conn, program, marker):
     """The steps of main()'s frame at a marked line (one per loop iteration)."""
     return [step for (step,) in conn.execute(
         "SELECT s.step FROM steps s JOIN frames f ON f.frame_id = s.frame_id JOIN code c ON c.code_id = f.code_id"
-        " WHERE c.name = 'main' AND s.kind = 0 AND s.line = ? ORDER BY s.step", (marker_line(program, marker),))]
+        " WHERE c.name = 'main' AND s.kind = 0 AND s.line = ? ORDER BY s.step", (marker_lines(program)[marker],))]
 
 
 def local_object_id(conn, name, step):
@@ -108,7 +100,7 @@ class StepAttributionTest(unittest.TestCase):
 
         def line_step(marker):
             (step,), = conn.execute("SELECT step FROM steps WHERE kind = 0 AND line = ?",
-                                    (marker_line(program, marker),)).fetchall()
+                                    (marker_lines(program)[marker],)).fetchall()
             return step
 
         def next_step(step):  # this program has one thread: the next step in the global order
