@@ -377,7 +377,8 @@ class TiersAndFailuresTest(unittest.TestCase):
         (step, kind, message), = session.rows["notices"]
         self.assertEqual((step, kind), (crossed, "buffer-tracking"))
         self.assertIn("budget", message)
-        self.assertEqual([row[5] for row in session.rows_of(1) if row[0] == late], ["fingerprint"])
+        # Whole dirty pages: a page shared with other heap data may add a second fingerprint row.
+        self.assertEqual({row[5] for row in session.rows_of(1) if row[0] == late}, {"fingerprint"})
         for step in (kept, crossed):
             self.assertEqual(buffer_history.array_at(session.conn, 1, step).tobytes(),
                              session.expected[1][step].tobytes())
