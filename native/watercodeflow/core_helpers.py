@@ -3,6 +3,7 @@
 # Called from inside trace callbacks: each function must be cheap, run no user code and raise nothing.
 import threading
 
+from .line_effects import line_effects  # noqa: F401 (used by the core's mutation clock)
 from .recorder import safe_exception_message, traceback_text  # noqa: F401 (used by the core)
 from .values import _slot_names, classify, cut_text, opaque_display, safe_display, type_name  # noqa: F401
 from .values import tensor_display, tensor_state  # noqa: F401 (used by the core: kind "tensor")

@@ -120,6 +120,19 @@ static inline PyFrameObject *wcf_current_frame_object(PyThreadState *ts)
 /* Byte offset of the instruction a frame last started (settrace's f_lasti), -1 before the first. */
 static inline int wcf_frame_lasti(PyFrameObject *frame) { return PyFrame_GetLasti(frame); }
 
+/* The same for an executing frame, in code units (2 bytes), without the frame object. */
+static inline int wcf_iframe_lasti(_PyInterpreterFrame *f) { return _PyInterpreterFrame_LASTI(f); }
+
+/* The mutation clock (wcf_clock.c) needs to know, under settrace, whether a frame was entered from C code rather
+ * than pushed by the eval loop for a call instruction. 3.11 only. */
+#if PY_VERSION_HEX < 0x030C0000
+#define WCF_CLOCK_SUPPORTED 1
+static inline int wcf_entered_from_c(_PyInterpreterFrame *f) { return f->is_entry; }
+#else
+#define WCF_CLOCK_SUPPORTED 0
+static inline int wcf_entered_from_c(_PyInterpreterFrame *f) { (void)f; return 1; }
+#endif
+
 /* ma_version_tag changes with every mutation of a dict (CPython 3.6-3.13; deprecated for extensions from 3.12
  * but still maintained there). Equal tags mean the dict was not modified in between. */
 static inline uint64_t wcf_dict_version(PyObject *dict)

@@ -46,6 +46,7 @@ enum Helper {
     H_TRACEBACK_TEXT,
     H_THREAD_NAME,
     H_LINE_STORES,
+    H_LINE_EFFECTS,
     H_COUNT
 };
 
@@ -76,6 +77,14 @@ typedef struct {
     int32_t *ls_start, *ls_slots;
     int32_t *ls_always; /* slots every line scan includes: cells, free variables, line-less stores */
     int ls_nalways;
+    /* what each line can change (line_effects.py), for the mutation clock, over lines le_first.. */
+    int le_state;      /* 0 not built yet, 1 built, -1 unavailable (every line may write) */
+    int le_first, le_count;
+    int8_t *le_usable;   /* per line: 1 when line_effects.py lists it, 0 when it may write */
+    int32_t *le_start;   /* CSR into le_conds: the line's conditions, kind << 24 | fast slot */
+    uint32_t *le_conds;
+    int32_t *le_cstart;  /* CSR into le_calls: the line's call instructions, [start, end) in code units */
+    int32_t *le_calls;
 } CodeInfo;
 
 struct Tracked;
@@ -123,6 +132,7 @@ typedef struct FrameRecord {
     int64_t last_exception_step; /* -1: none */
     int prev_line; /* line of this frame's last line step, -1 after a call/exception step (full scan next) */
     int cur_line;  /* the line the frame is on since its last line step (0: unknown, ask the frame) */
+    int calls_done; /* the mutation clock: how many of its line's calls were seen entering Python (-1: not so) */
     uint8_t after_exception;
     uint8_t shares_globals;
 } FrameRecord;
@@ -144,6 +154,11 @@ typedef struct Tracked {
     uint8_t buffer; /* offered to buffer tracking: released there when the sweep forgets it */
     int64_t seen_epoch;
     int seen_level;
+    /* the mutation clock (wcf_clock.c) when this entry and what it reaches were last read, at which level, and
+     * whether that read went all the way down (no depth limit stopped it) */
+    uint64_t checked_clock;
+    int checked_level;
+    uint8_t checked_complete;
     PyObject **raw; /* strong: the children last read (dict/instance: key, value, key, value, ...) */
     int nraw;
     int64_t *child_ids;   /* value ids of the recorded children */
@@ -251,6 +266,14 @@ typedef struct Core {
     struct Tracked *free_tracked; /* chained through `type` */
     int nfree_tracked;
     int in_flush;
+    /* the mutation clock (wcf_clock.c) */
+    int clock_on;      /* judged by settrace events (3.11); else it moves at every step */
+    uint64_t mclock;
+    int iv_mode;       /* what ran since the last event: IV_* in wcf_clock.c */
+    struct FrameRecord *iv_rec; /* in which recorded frame */
+    int iv_line;       /* on which line */
+    int read_cut;      /* set while reading when a depth limit stops a read (wcf_values.c) */
+    int64_t nmutable_locals; /* function locals bound to containers and instances: none, nothing to judge */
 } Core;
 
 extern PyTypeObject WcfCoreType;
@@ -295,6 +318,12 @@ void wcf_clear_error(void);
 PyObject *wcf_call_helper(Core *c, int h, PyObject *args);
 /* text of a str for JSON/text columns (UTF-8, lone surrogates escaped); NULL on failure (cleared) */
 const char *wcf_utf8(PyObject *text, Py_ssize_t *len, PyObject **keep);
+
+/* wcf_clock.c: the mutation clock */
+void wcf_clock_init(Core *c);
+void wcf_clock_event(Core *c, PyFrameObject *frame, int what, FrameRecord *r, int line);
+void wcf_clock_entered(Core *c, PyFrameObject *frame, FrameRecord *r);
+void wcf_clock_tick(Core *c);
 
 /* wcf_trace.c: the event sources */
 int wcf_trace_function(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg);

@@ -201,6 +201,8 @@ static int64_t new_step(Core *c, int kind, FrameRecord *r, int line)
 {
     int64_t step = ++c->step;
     c->epoch++;
+    if (!c->clock_on)
+        c->mclock++;
     if (c->on_fork_resume != NULL) {
         PyObject *resume = c->on_fork_resume;
         c->on_fork_resume = NULL;
@@ -232,6 +234,7 @@ static int64_t new_step(Core *c, int kind, FrameRecord *r, int line)
 void wcf_new_step_for_watch(Core *c)
 {
     c->epoch++; /* watch(): re-read values, the line may have changed them since its step began */
+    wcf_clock_tick(c);
 }
 
 /* -- frames -------------------------------------------------------------------------------------------- */
@@ -518,6 +521,11 @@ void wcf_release_all(Core *c)
                 free(ci->ls_start);
                 free(ci->ls_slots);
                 free(ci->ls_always);
+                free(ci->le_usable);
+                free(ci->le_start);
+                free(ci->le_conds);
+                free(ci->le_cstart);
+                free(ci->le_calls);
                 free(ci);
             }
         wcf_ptrmap_free(&c->codes);

@@ -76,8 +76,11 @@ void wcf_scope_unref(Core *c, Scope *s)
         Py_XDECREF(s->index);
         Py_XDECREF(s->dict);
     } else {
-        for (int i = 0; i < s->nslots; i++)
+        for (int i = 0; i < s->nslots; i++) {
+            if (c != NULL)
+                c->nmutable_locals -= s->slots[i].is_mutable;
             Py_XDECREF(s->slots[i].obj);
+        }
         if (c != NULL && c->nfree_scopes < MAX_FREE_SCOPES) {
             s->code = (CodeInfo *)c->free_scopes;
             c->free_scopes = s;
@@ -111,6 +114,8 @@ static void bind(Core *c, Scope *s, Binding *b, int64_t name_id, PyObject *obj)
             Py_CLEAR(b->obj);
             b->entry = NULL;
             b->value_id = 0;
+            if (!s->is_dict)
+                c->nmutable_locals -= b->is_mutable;
             b->is_mutable = 0;
         }
         return;
@@ -127,7 +132,10 @@ static void bind(Core *c, Scope *s, Binding *b, int64_t name_id, PyObject *obj)
     Py_XSETREF(b->obj, Py_NewRef(obj));
     b->entry = entry;
     b->value_id = id;
+    int was_mutable = b->is_mutable;
     b->is_mutable = (uint8_t)is_mutable_entry(entry);
+    if (!s->is_dict)
+        c->nmutable_locals += b->is_mutable - was_mutable;
 }
 
 static int64_t slot_name_id(Core *c, CodeInfo *ci, int slot)

@@ -399,14 +399,27 @@ static inline int unchanged_since_read(Core *c, Tracked *e, int level)
     return 1;
 }
 
+/* Re-reads e unless this step did, or nothing can have written since e and what it reaches were last read
+ * at this depth (the mutation clock, wcf_clock.c). c->read_cut tells the caller whether a depth limit stopped
+ * this read short (then a shallower read of the caller may see more). */
 int64_t wcf_refresh_entry(Core *c, Tracked *e, int level)
 {
-    if (e->seen_epoch == c->epoch && (level >= e->seen_level || e->expanded))
+    if ((e->seen_epoch == c->epoch && (level >= e->seen_level || e->expanded)) ||
+        (e->checked_clock == c->mclock && (level >= e->checked_level || e->checked_complete))) {
+        c->read_cut |= !e->checked_complete;
         return e->value_id;
+    }
     e->seen_epoch = c->epoch;
     e->seen_level = level;
+    int outer_cut = c->read_cut;
+    c->read_cut = 0;
+    e->checked_complete = 1; /* for now: a cycle back to e must not count as a cut */
     if (!unchanged_since_read(c, e, level))
         refresh(c, e, level);
+    e->checked_clock = c->mclock;
+    e->checked_level = level;
+    e->checked_complete = !c->read_cut;
+    c->read_cut |= outer_cut;
     return e->value_id;
 }
 
@@ -876,8 +889,10 @@ static void refresh(Core *c, Tracked *e, int level)
         refresh_ndarray(c, e);
         return;
     }
-    if (e->expanded && level > c->sticky_level_limit)
+    if (e->expanded && level > c->sticky_level_limit) {
+        c->read_cut = 1;
         return; /* keep the last state rather than cut it: it is still right as far as it was read */
+    }
     /* unchanged lists, tuples, dicts and sets were handled by unchanged_since_read() before this call */
     if (kind == K_INSTANCE && WCF_INSTANCE_DICT_VERSIONS && e->expanded && e->namespace != NULL &&
         (e->type->slots == NULL || PyTuple_GET_SIZE(e->type->slots) == 0)) {
@@ -895,6 +910,7 @@ static void refresh(Core *c, Tracked *e, int level)
     if (refresh_in_place(c, e, level))
         return;
     if (!(e->expanded || level <= c->max_depth)) {
+        c->read_cut = 1;
         /* beyond the depth limit only the length is kept; most kinds tell it without reading children */
         int64_t quick = -1;
         if (kind == K_LIST || kind == K_TUPLE)

@@ -42,7 +42,7 @@ void wcf_unlock(Core *c)
 static const char *const HELPER_NAMES[H_COUNT] = {
     "type_name", "classify", "slot_names", "opaque_display", "safe_display", "ndarray_display",
     "ndarray_state", "tensor_display", "tensor_state", "exception_message", "traceback_text", "thread_name",
-    "line_stores",
+    "line_stores", "line_effects",
 };
 
 static int take_row_list(PyObject *rows, const char *name, PyObject **out)
@@ -90,6 +90,7 @@ static int core_init(Core *c, PyObject *args, PyObject *kwargs)
     c->max_items = max_items;
     c->max_depth = max_depth;
     c->sticky_level_limit = max_depth + 16;
+    wcf_clock_init(c);
     if (take_row_list(rows, "watches", &c->watch_rows) < 0 || take_row_list(rows, "names", &c->name_rows) < 0 ||
         take_row_list(rows, "types", &c->type_rows) < 0 || take_row_list(rows, "threads", &c->thread_rows) < 0 ||
         take_row_list(rows, "code", &c->code_rows) < 0 || take_row_list(rows, "files", &c->file_rows) < 0 ||
@@ -209,6 +210,7 @@ static void core_dealloc(Core *c)
 static PyObject *core_settrace_install(Core *c, PyObject *unused)
 {
     (void)unused;
+    wcf_clock_tick(c); /* events may have been missed while no trace function was set */
     PyEval_SetTrace(wcf_trace_function, (PyObject *)c);
     Py_RETURN_NONE;
 }
@@ -230,6 +232,7 @@ static PyObject *core_thread_bootstrap(Core *c, PyObject *args)
         return NULL;
     if (!c->active || !PyFrame_Check(frame))
         Py_RETURN_NONE;
+    wcf_clock_tick(c);
     PyEval_SetTrace(wcf_trace_function, (PyObject *)c);
     if (PyUnicode_Check(event) && PyUnicode_CompareWithASCIIString(event, "call") == 0)
         wcf_trace_function((PyObject *)c, (PyFrameObject *)frame, PyTrace_CALL, Py_None);
@@ -248,6 +251,7 @@ static PyObject *core_monitoring_callbacks(Core *c, PyObject *unused)
 {
     (void)unused;
     c->monitoring = 1;
+    c->clock_on = 0; /* sys.monitoring does not report every frame: the clock moves at every step */
     return wcf_monitoring_callbacks(c);
 }
 
@@ -372,6 +376,7 @@ static PyObject *core_pause(Core *c, PyObject *flag)
     if (paused < 0)
         return NULL;
     c->paused = paused;
+    wcf_clock_tick(c); /* while paused, events are not seen */
     Py_RETURN_NONE;
 }
 

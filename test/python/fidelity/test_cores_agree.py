@@ -19,9 +19,10 @@ from test_fidelity import NATIVE_DIR, PROGRAMS_DIR, PYTHON  # noqa: E402
 # twin_programs/ holds programs the naive reference cannot judge (it calls repr(), the recorder never does); the
 # rest are the reference's own programs (programs/).
 TWIN_PROGRAMS_DIR = os.path.join(HERE, "twin_programs")
-PROGRAMS = ("kitchen_sink.py", "aliasing.py", "containers.py", "classes.py", "closures.py", "comprehensions.py",
-            "control_flow.py", "coroutines.py", "exceptions.py", "exceptions_finally.py", "generators.py",
-            "globals_prog.py", "item_updates.py", "limits.py", "recursion.py", "scalars.py")
+PROGRAMS = ("kitchen_sink.py", "hidden_dict_writes.py", "aliasing.py", "containers.py", "classes.py", "closures.py",
+            "comprehensions.py", "control_flow.py", "coroutines.py", "exceptions.py", "exceptions_finally.py",
+            "generators.py", "globals_prog.py", "hidden_writes.py", "item_updates.py", "limits.py", "recursion.py",
+            "scalars.py")
 # Twin programs that need a library the interpreter may lack: (program, module it imports).
 LIBRARY_PROGRAMS = (("torch_tensors.py", "torch"),)
 _ADDRESS = re.compile(r"0x[0-9a-f]+")

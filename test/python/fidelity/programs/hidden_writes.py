@@ -1,0 +1,94 @@
+# Fidelity program: writes to containers that no Python-level event reveals, next to lines that cannot write.
+# The C core's mutation clock (3.11) skips re-reading containers after code that cannot have written; every
+# case here must still be seen at the next step: a callable iterator that pops, an alias extended in place by
+# +=, a C call before a Python call on one line, a stdlib function (not recorded) that shuffles, a user __eq__
+# and a sort key that write, a generator that appends, a write deep in a tree that read-only recursion walks
+# before and after, and a write followed by an exception. (A defaultdict filled by a read is in
+# twin_programs/hidden_dict_writes.py: the reference shows it by repr.)
+import random
+from collections import UserList
+
+seen = []
+
+
+def walk(node, acc):
+    if node is None:
+        return acc
+    left, value, right = node
+    acc = walk(left, acc)
+    acc += value
+    return walk(right, acc)
+
+
+def build(depth):
+    if depth == 0:
+        return None
+    return [build(depth - 1), depth, build(depth - 1)]
+
+
+def poke(tree):
+    tree[0][0][1] = 100
+
+
+def helper(value):
+    total = 0
+    total += 1
+    return total
+
+
+class Noisy:
+    def __eq__(self, other):
+        seen.append("eq")
+        return False
+
+    __hash__ = object.__hash__
+
+
+def key_of(item):
+    seen.append(item)
+    return -item
+
+
+def filler(target):
+    for n in range(3):
+        target.append(n)
+        yield n
+
+
+def main():
+    tree = build(3)
+    before = walk(tree, 0)
+    poke(tree)
+    after = walk(tree, 0)
+    got = []
+    stack = [1, 2, 3, 0, 4]
+    for item in iter(stack.pop, 0):
+        got.append(item)
+    pairs = [5, 6, 7]
+    popper = iter(pairs.pop, None)
+    first, second = popper, popper
+    data = [1]
+    alias = data
+    alias += [2]
+    n = 0
+    n += helper(data.append(3))
+    n += helper(n)
+    random.Random(7).shuffle(data)
+    wrapped = UserList([1, 2])
+    wrapped += [3]
+    same = Noisy() == Noisy()
+    order = sorted([3, 1, 2], key=key_of)
+    target = []
+    gen = filler(target)
+    head = next(gen)
+    rest = [v for v in gen]
+    try:
+        data.append(4)
+        data[99]
+    except IndexError:
+        caught = True
+    return before, after, got, first is second, alias, n, wrapped, same, order, target, head, rest, caught, seen
+
+
+if __name__ == "__main__":
+    print(main())
