@@ -25,11 +25,29 @@ _CALLS = frozenset(("CALL", "CALL_FUNCTION_EX"))
 # Instructions without a line run between the events of whatever line comes before them; these are harmless.
 _LINELESS_OK = _PURE | frozenset(("PUSH_EXC_INFO", "POP_EXCEPT", "RERAISE", "CHECK_EXC_MATCH", "WITH_EXCEPT_START"))
 
-# condition kinds, checked by the core on the local in `slot` at the event that ends the line's run
+# Condition kinds, checked by the core at the event that ends a run of the line, on the local in `slot`
+# (`key`: -1, or METHOD's type bits):
 SEQUENCE = 1   # an exact list or tuple (UNPACK_SEQUENCE of a local)
 SUBSCRIPT = 2  # an exact list, tuple, dict, str or bytes (BINARY_SUBSCR of a local: no __missing__)
 CONTAINER = 3  # an exact list, tuple, dict, set, frozenset, str or bytes (the right side of `in`)
 SCALAR = 4     # an immutable builtin scalar (the result of an augmented assignment stored in the local)
+STORE_ITEM = 5  # an exact list or dict: `x[k] = v` (k built from scalars, SCALAR conditions on its locals)
+                # writes x alone, which the core then reads again (the clock does not move for it)
+FOR_LOOP = 6   # FOR_ITER: the loop goes on (its iterator is still on the stack) over a builtin container or range
+METHOD = 7     # `x.name(args)` on a local: x is an exact builtin type of those `key` names (bits METHOD_TYPES,
+               # shifted by 4: those whose `name` writes x alone, read again); the call is then not one of the
+               # line's calls
+
+# Methods of exact builtin containers that run no code beyond their arguments' __eq__ / __hash__ (their own
+# events): {name: writes x}. Methods that iterate an argument (extend, update, join) are not here.
+METHOD_TYPES = {"list": 1, "dict": 2, "set": 4}
+_METHODS = {
+    "list": {"append": True, "pop": True, "insert": True, "clear": True, "reverse": True, "remove": True,
+             "copy": False, "index": False, "count": False},
+    "dict": {"pop": True, "setdefault": True, "clear": True, "popitem": True,
+             "get": False, "keys": False, "values": False, "items": False, "copy": False},
+    "set": {"add": True, "discard": True, "remove": True, "pop": True, "clear": True, "copy": False},
+}
 
 
 def line_effects(code):
@@ -43,6 +61,7 @@ def line_effects(code):
     varnames = code.co_varnames
     instructions = list(dis.get_instructions(code))
     ends = [ins.offset for ins in instructions[1:]] + [len(code.co_code)]
+    method_calls = _method_calls(instructions, varnames)  # CALL index -> (local, method name)
     stores = {}  # line -> [slot, ...] of every STORE_FAST / DELETE_FAST
     for ins in instructions:
         line = lines.get(ins.offset)
@@ -59,46 +78,116 @@ def line_effects(code):
         if name in _PURE or (name == "BINARY_OP" and not ins.argrepr.endswith("=")):  # `a + b` builds anew
             continue
         if name in _CALLS:
+            method = method_calls.get(i)
+            if method is not None and method[0] not in stores.get(line, ()):
+                slot, method_name = method
+                types = writes = 0
+                for type_name, table in _METHODS.items():
+                    if method_name in table:
+                        types |= METHOD_TYPES[type_name]
+                        writes |= METHOD_TYPES[type_name] if table[method_name] else 0
+                conditions.append((METHOD, slot, types | writes << 4))
+                continue
             calls.append((ins.offset // 2, ends[i] // 2))
             continue
-        condition = _condition(instructions, i, varnames, stores.get(line, ()))
-        if condition is None:
+        found = _condition(instructions, i, varnames, stores.get(line, ()))
+        if found is None:
             impure.add(line)
         else:
-            conditions.append(condition)
+            conditions.extend(found)
     return {line: (tuple(calls), tuple(conditions)) for line, (calls, conditions) in effects.items()
             if line not in impure}
 
 
+_SIMPLE_ARGUMENTS = frozenset(("LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_CONST", "LOAD_DEREF", "BINARY_OP", "COMPARE_OP",
+                               "IS_OP", "UNARY_NEGATIVE", "UNARY_NOT", "UNARY_INVERT", "BUILD_TUPLE"))
+
+
+def _method_calls(instructions, varnames):
+    """{index of a CALL: (local, method name)} for `x.name(args)` on a plain local x, with arguments computed
+    by a few value-building instructions only (no call, no attribute: the CALL after them is this method's)."""
+    found = {}
+    for i, ins in enumerate(instructions):
+        if ins.opname != "LOAD_METHOD" or i == 0 or instructions[i - 1].opname not in ("LOAD_FAST", "LOAD_FAST_CHECK"):
+            continue
+        receiver = instructions[i - 1].argval
+        if receiver not in varnames or not any(ins.argval in table for table in _METHODS.values()):
+            continue
+        j = i + 1
+        while j < len(instructions) and instructions[j].opname in _SIMPLE_ARGUMENTS and not (
+                instructions[j].opname == "BINARY_OP" and instructions[j].argrepr.endswith("=")):
+            j += 1
+        if j + 1 < len(instructions) and instructions[j].opname == "PRECALL" and instructions[j + 1].opname == "CALL":
+            found[j + 1] = (varnames.index(receiver), ins.argval)
+    return found
+
+
+# (pops, pushes) of the instructions an operand may be computed with, for finding which instruction produced it
+_OPERAND_EFFECTS = {"LOAD_FAST": (0, 1), "LOAD_FAST_CHECK": (0, 1), "LOAD_CONST": (0, 1), "LOAD_DEREF": (0, 1),
+                    "BINARY_OP": (2, 1), "BINARY_SUBSCR": (2, 1), "COMPARE_OP": (2, 1), "IS_OP": (2, 1),
+                    "UNARY_NEGATIVE": (1, 1), "UNARY_INVERT": (1, 1), "UNARY_NOT": (1, 1)}
+
+
+def _producer(instructions, i, depth):
+    """Index of the instruction that pushed the value `depth` below the top of the stack (0: the top) just before
+    instruction i, walking back over _OPERAND_EFFECTS instructions only; None when another one is in the way."""
+    for j in range(i - 1, -1, -1):
+        effect = _OPERAND_EFFECTS.get(instructions[j].opname)
+        if effect is None or (instructions[j].opname == "BINARY_OP" and instructions[j].argrepr.endswith("=")):
+            return None
+        pops, pushes = effect
+        if depth < pushes:
+            return j
+        depth += pops - pushes
+    return None
+
+
 def _condition(instructions, i, varnames, line_stores):
-    """(kind, slot) under which instruction i writes no existing object, or None."""
+    """(kind, slot, key) conditions under which instruction i writes no existing object (or only a local's
+    container), or None."""
     ins = instructions[i]
 
-    def local_at(j):  # the plain local loaded by instruction j, or None
-        if j < 0 or instructions[j].opname not in ("LOAD_FAST", "LOAD_FAST_CHECK"):
+    def local_of(j):  # the plain local loaded by instruction j, if the line never rebinds it, else None
+        if j is None or instructions[j].opname not in ("LOAD_FAST", "LOAD_FAST_CHECK"):
             return None
         name = instructions[j].argval
-        return varnames.index(name) if name in varnames else None
+        slot = varnames.index(name) if name in varnames else None
+        return slot if slot is not None and slot not in line_stores else None
 
-    def unchanged(slot):  # the line never rebinds it: at the event, the local is still what the line used
-        return slot is not None and slot not in line_stores
+    def operand(depth):  # the unchanged plain local the operand at `depth` was loaded from, or None
+        return local_of(_producer(instructions, i, depth))
 
     name = ins.opname
-    if name == "UNPACK_SEQUENCE":
-        slot = local_at(i - 1)
-        return (SEQUENCE, slot) if unchanged(slot) else None
-    if name == "BINARY_SUBSCR":
-        if i >= 2 and instructions[i - 1].opname in ("LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_CONST"):
-            slot = local_at(i - 2)
-            return (SUBSCRIPT, slot) if unchanged(slot) else None
-        return None
-    if name == "CONTAINS_OP":
-        slot = local_at(i - 1)
-        return (CONTAINER, slot) if unchanged(slot) else None
+    if name in ("UNPACK_SEQUENCE", "BINARY_SUBSCR", "CONTAINS_OP"):
+        kind, depth = {"UNPACK_SEQUENCE": (SEQUENCE, 0), "BINARY_SUBSCR": (SUBSCRIPT, 1),
+                       "CONTAINS_OP": (CONTAINER, 0)}[name]
+        slot = operand(depth)
+        return None if slot is None else [(kind, slot, -1)]
+    if name == "STORE_SUBSCR":  # value, container, key: the key must be built from scalars (never a slice)
+        container = _producer(instructions, i, 1)
+        slot = local_of(container)
+        if slot is None:
+            return None
+        conditions = [(STORE_ITEM, slot, -1)]
+        for j in range(container + 1, i):
+            op = instructions[j]
+            if op.opname in ("LOAD_FAST", "LOAD_FAST_CHECK"):
+                key = local_of(j)
+                if key is None:
+                    return None
+                conditions.append((SCALAR, key, -1))
+            elif op.opname == "LOAD_CONST":
+                if type(op.argval) not in (str, int, float, bytes, bool, type(None)):
+                    return None
+            elif op.opname != "BINARY_OP":
+                return None
+        return conditions
+    if name == "FOR_ITER":
+        return [(FOR_LOOP, -1, -1)]
     if name == "BINARY_OP":  # augmented: `x += y` may extend the list in x; not when x then holds a scalar
         following = instructions[i + 1] if i + 1 < len(instructions) else None
         if following is None or following.opname != "STORE_FAST" or following.argval not in varnames:
             return None
         slot = varnames.index(following.argval)
-        return (SCALAR, slot) if line_stores.count(slot) == 1 else None
+        return [(SCALAR, slot, -1)] if line_stores.count(slot) == 1 else None
     return None

@@ -3,39 +3,56 @@
  * have changed since, so wcf_refresh_entry() skips it (see wcf_values.c).
  *
  * Only under settrace on CPython 3.11, where every Python frame, traced or not, reports its call and return to
- * the trace function. The code that ran between two events is one stretch of one line of one frame (3.11
- * raises a line event whenever another line starts). It leaves the clock alone when:
+ * the trace function. The code that ran between two events is one stretch of one line of one frame: 3.11
+ * raises a line event whenever another line starts and at every backward jump, so a stretch only runs forward
+ * from where it started. It leaves the clock alone when:
  *   - it is a recorded frame's prologue (a fresh call up to its first line), or
- *   - it ran in a line that line_effects.py finds cannot write (its conditions on locals hold now) and that
- *     has no call, or one call that is seen to enter a Python function directly (not through C code), or
- *     the stretch starts after that call returned;
- *   - and no other thread of the program exists (the recorder's own threads touch no program object).
+ *   - it ran in a line that line_effects.py finds cannot write, whose conditions on locals hold now, and each
+ *     of the line's calls after the stretch's start was seen entering a Python function straight from the
+ *     line (so no C function ran); a `x[k] = v` into a local's exact list or dict, or a writing method of an
+ *     exact list, dict or set (`x.append(v)`), does not move the clock but marks x to be read again (the
+ *     step's scan of the frame reads it);
+ *   - and no other thread took the GIL in between, and no other program thread exists (the recorder's own
+ *     threads touch no program object).
  * Anything else moves it: calls into or returns through C code, unrecorded frames, generators resuming,
  * exceptions, watch(). Under sys.monitoring (3.12+) it moves at every step. */
 #include "wcf_core.h"
 
-enum { IV_DIRTY, IV_PROLOGUE, IV_LINE, IV_AFTER_CALL };
+enum { IV_DIRTY = WCF_IV_DIRTY, IV_PROLOGUE, IV_LINE, IV_AFTER_CALL };
 
 /* condition kinds, as in line_effects.py */
-enum { C_SEQUENCE = 1, C_SUBSCRIPT, C_CONTAINER, C_SCALAR };
+enum { C_SEQUENCE = 1, C_SUBSCRIPT, C_CONTAINER, C_SCALAR, C_STORE_ITEM, C_FOR_LOOP, C_METHOD, C_LAST = C_METHOD };
+
+#define CALLS_UNRESOLVED (-2) /* calls_done after a line event: skip the calls before the stretch's start */
 
 void wcf_clock_init(Core *c)
 {
     c->mclock = 1;
+    c->ot_alone = 1; /* until only_thread() finds otherwise */
     c->iv_mode = IV_DIRTY;
     c->iv_rec = NULL;
     const char *off = getenv("WATERCODEFLOW_MUTATION_CLOCK");
     c->clock_on = WCF_CLOCK_SUPPORTED && !c->monitoring && c->scan_lines && !(off != NULL && off[0] == '0');
 }
 
-static int pair_of_ints(PyObject *item, long *a, long *b)
+static int long_at(PyObject *tuple, Py_ssize_t i, long *out)
 {
-    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2)
-        return 0;
-    *a = PyLong_AsLong(PyTuple_GET_ITEM(item, 0));
-    *b = PyLong_AsLong(PyTuple_GET_ITEM(item, 1));
+    *out = PyLong_AsLong(PyTuple_GET_ITEM(tuple, i));
     return !PyErr_Occurred();
 }
+
+/* a (start, end) call range or a (kind, slot, key) condition: n ints */
+static int ints_of(PyObject *item, int n, long *out)
+{
+    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != n)
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (!long_at(item, i, &out[i]))
+            return 0;
+    return 1;
+}
+
+static int plain_slot(CodeInfo *ci, long slot) { return slot >= 0 && slot < ci->nlocals && ci->slot_plain[slot]; }
 
 /* Builds ci's per-line effects from line_effects.line_effects; le_state -1 when that fails. */
 static void build_effects(Core *c, CodeInfo *ci)
@@ -65,7 +82,7 @@ static void build_effects(Core *c, CodeInfo *ci)
     int count = first < 0 ? 0 : (int)(last - first + 1);
     ci->le_usable = calloc((size_t)count + 1, 1);
     ci->le_start = calloc((size_t)count + 1, sizeof(int32_t));
-    ci->le_conds = malloc(sizeof(uint32_t) * (size_t)(nconds ? nconds : 1));
+    ci->le_conds = malloc(3 * sizeof(int32_t) * (size_t)(nconds ? nconds : 1));
     ci->le_cstart = calloc((size_t)count + 1, sizeof(int32_t));
     ci->le_calls = malloc(2 * sizeof(int32_t) * (size_t)(ncalls ? ncalls : 1));
     if (ci->le_usable == NULL || ci->le_start == NULL || ci->le_conds == NULL || ci->le_cstart == NULL ||
@@ -90,18 +107,22 @@ static void build_effects(Core *c, CodeInfo *ci)
         int k = (int)(PyLong_AsLong(key) - first);
         PyObject *calls = PyTuple_GET_ITEM(value, 0), *conds = PyTuple_GET_ITEM(value, 1);
         for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(calls); j++) {
-            long start = -1, end = -1;
-            if (!pair_of_ints(PyTuple_GET_ITEM(calls, j), &start, &end) || start < 0 || end <= start)
+            long range[2] = {-1, -1};
+            if (!ints_of(PyTuple_GET_ITEM(calls, j), 2, range) || range[0] < 0 || range[1] <= range[0])
                 ci->le_usable[k] = 0;
-            ci->le_calls[2 * (ci->le_cstart[k] + j)] = (int32_t)start;
-            ci->le_calls[2 * (ci->le_cstart[k] + j) + 1] = (int32_t)end;
+            ci->le_calls[2 * (ci->le_cstart[k] + j)] = (int32_t)range[0];
+            ci->le_calls[2 * (ci->le_cstart[k] + j) + 1] = (int32_t)range[1];
         }
         for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(conds); j++) {
-            long kind = -1, slot = -1;
-            if (!pair_of_ints(PyTuple_GET_ITEM(conds, j), &kind, &slot) || kind < C_SEQUENCE || kind > C_SCALAR ||
-                slot < 0 || slot >= ci->nlocals || !ci->slot_plain[slot])
+            long cond[3] = {-1, -1, -1};
+            int ok = ints_of(PyTuple_GET_ITEM(conds, j), 3, cond) && cond[0] >= C_SEQUENCE && cond[0] <= C_LAST &&
+                     (cond[0] == C_FOR_LOOP || plain_slot(ci, cond[1])) && (cond[0] == C_METHOD || cond[2] == -1);
+            if (!ok)
                 ci->le_usable[k] = 0; /* a condition this core cannot check: the line may write */
-            ci->le_conds[ci->le_start[k] + j] = (uint32_t)kind << 24 | (uint32_t)(slot & 0xffffff);
+            int32_t *at = &ci->le_conds[3 * (ci->le_start[k] + j)];
+            at[0] = (int32_t)cond[0];
+            at[1] = (int32_t)cond[1];
+            at[2] = (int32_t)cond[2];
         }
     }
     ci->le_first = (int)first;
@@ -114,13 +135,39 @@ static void build_effects(Core *c, CodeInfo *ci)
     ci->le_state = 1;
 }
 
-static int condition_holds(Core *c, uint32_t cond, PyObject *value)
+/* iterators whose next item writes nothing */
+static int builtin_iterator(PyTypeObject *t)
 {
+    return t == &PyRangeIter_Type || t == &PyLongRangeIter_Type || t == &PyListIter_Type ||
+           t == &PyListRevIter_Type || t == &PyTupleIter_Type || t == &PyDictIterKey_Type ||
+           t == &PyDictIterValue_Type || t == &PyDictIterItem_Type || t == &PyDictRevIterKey_Type ||
+           t == &PyDictRevIterValue_Type || t == &PyDictRevIterItem_Type || t == &PySetIter_Type ||
+           t == &PyUnicodeIter_Type || t == &PyBytesIter_Type;
+}
+
+/* written by the running code: read again at this step (the step's scan of the frame reaches it) */
+static void mark_written(Core *c, PyObject *obj)
+{
+    Tracked *e = wcf_ptrmap_get(&c->tracked, obj);
+    if (e != NULL)
+        e->checked_clock = 0;
+}
+
+/* Does condition `cond` hold for the stretch that ended at an event of kind `what` in frame f? */
+static int condition_holds(Core *c, const int32_t *cond, _PyInterpreterFrame *f, int what)
+{
+    if (cond[0] == C_FOR_LOOP) {
+        /* the loop went on: the iterator the stretch started with is still on top of the stack */
+        int depth = wcf_iframe_stack_depth(f);
+        return what == PyTrace_LINE && depth > 0 && depth == c->iv_depth && c->iv_tos != NULL &&
+               f->localsplus[depth - 1] == c->iv_tos && builtin_iterator(Py_TYPE(c->iv_tos));
+    }
+    PyObject *value = f->localsplus[cond[1]];
     if (value == NULL)
         return 0;
     PyTypeObject *t = Py_TYPE(value);
     int seq = t == &PyList_Type || t == &PyTuple_Type;
-    switch (cond >> 24) {
+    switch (cond[0]) {
     case C_SEQUENCE:
         return seq;
     case C_SUBSCRIPT:
@@ -130,93 +177,121 @@ static int condition_holds(Core *c, uint32_t cond, PyObject *value)
                t == &PyBytes_Type;
     case C_SCALAR:
         return wcf_is_scalar(c, t) || t == &PyTuple_Type;
+    case C_STORE_ITEM: /* its key's locals have C_SCALAR conditions of their own */
+        if (!(t == &PyList_Type || t == &PyDict_Type))
+            return 0;
+        mark_written(c, value);
+        return 1;
+    case C_METHOD: {
+        /* cond[2]: bits of the types that have the method (list 1, dict 2, set 4), shifted by 4 where it writes */
+        int bit = t == &PyList_Type ? 1 : t == &PyDict_Type ? 2 : t == &PySet_Type ? 4 : 0;
+        if (!(cond[2] & bit))
+            return 0;
+        if (cond[2] & (bit << 4))
+            mark_written(c, value);
+        return 1;
+    }
     }
     return 0;
 }
 
-/* Is the current thread the program's only one? Another may have run between any two events. */
-static int only_thread(Core *c)
-{
-    PyThreadState *ts = wcf_tstate();
-    PyThreadState *head = PyInterpreterState_ThreadHead(ts->interp);
-    if (head == ts && PyThreadState_Next(ts) == NULL)
-        return 1;
-    for (PyThreadState *t = head; t != NULL; t = PyThreadState_Next(t))
-        if (t != ts && !wcf_untraced_thread(c, t))
-            return 0;
-    return 1;
-}
-
 /* Did the stretch of code since the last event, which ran in iv_rec's frame, leave every existing object as
- * it was? `callee`: for a call event, the frame being entered. A call event that is one of the line's calls
- * entering Python straight from it, in order, moves r->calls_done on. */
-static int stretch_pure(Core *c, PyFrameObject *callee)
+ * it was (but the ones it marks to be read again)? `callee`: for a call event, the frame being entered. A call
+ * event that is the line's next call entering Python straight from it moves r->calls_done on. */
+static int stretch_pure(Core *c, PyFrameObject *callee, int what)
 {
     FrameRecord *r = c->iv_rec;
     if (c->iv_mode == IV_PROLOGUE)
         return 1;
     CodeInfo *ci = r->code;
-    if (ci->le_state == 0)
+    if (ci->le_state == 0) {
         build_effects(c, ci);
-    int k = c->iv_line - ci->le_first;
-    if (ci->le_state != 1 || k < 0 || k >= ci->le_count || !ci->le_usable[k] || r->calls_done < 0)
-        return 0;
-    _PyInterpreterFrame *f = wcf_iframe((PyFrameObject *)r->frame);
-    for (int32_t j = ci->le_start[k]; j < ci->le_start[k + 1]; j++) {
-        uint32_t cond = ci->le_conds[j];
-        if (!condition_holds(c, cond, f->localsplus[cond & 0xffffff]))
-            return 0;
+        if (PyErr_Occurred())
+            PyErr_Clear();
     }
+    int k = c->iv_line - ci->le_first;
+    if (ci->le_state != 1 || k < 0 || k >= ci->le_count || !ci->le_usable[k] || r->calls_done == -1)
+        return 0;
+    const int32_t *calls = &ci->le_calls[2 * ci->le_cstart[k]];
     int ncalls = ci->le_cstart[k + 1] - ci->le_cstart[k];
-    if (callee == NULL)
-        return r->calls_done == ncalls; /* every call of the line ran, each into Python */
-    /* a call event: the next call of the line, entering a Python function straight from it? Else some other
-     * code (a dunder, C code calling back) runs: pure too if the line has no call left to have run */
+    if (r->calls_done == CALLS_UNRESOLVED) {
+        /* the stretch began at a line event, at r->line_start: the calls before it cannot run in it */
+        int skipped = 0;
+        while (skipped < ncalls && calls[2 * skipped] < r->line_start)
+            skipped++;
+        r->calls_done = skipped;
+    }
+    _PyInterpreterFrame *f = wcf_iframe((PyFrameObject *)r->frame);
+    for (int32_t j = ci->le_start[k]; j < ci->le_start[k + 1]; j++)
+        if (!condition_holds(c, &ci->le_conds[3 * j], f, what))
+            return 0;
     int next = r->calls_done;
-    if (next < ncalls && !wcf_entered_from_c(wcf_iframe(callee)) &&
+    if (callee != NULL && next < ncalls && !wcf_entered_from_c(wcf_iframe(callee)) &&
         !(wcf_frame_code(callee)->co_flags & WCF_CO_GENERATOR_LIKE)) {
+        /* the line's next call, entering a Python function straight from it? */
         int lasti = wcf_iframe_lasti(f);
-        const int32_t *call = &ci->le_calls[2 * (ci->le_cstart[k] + next)];
-        if (lasti >= call[0] && lasti < call[1]) {
+        if (lasti >= calls[2 * next] && lasti < calls[2 * next + 1]) {
             r->calls_done = next + 1;
             return 1;
         }
     }
+    /* otherwise: pure if none of the line's calls is left to have run (a dunder or a callback is its own event) */
     return next == ncalls;
+}
+
+/* Is the current thread the program's only one? Another may have run between any two events. The answer is
+ * kept while the interpreter's newest thread state is the same: a new thread is added at the head. */
+static int only_thread(Core *c)
+{
+    PyThreadState *ts = wcf_tstate();
+    PyThreadState *head = PyInterpreterState_ThreadHead(ts->interp);
+    if (head == c->ot_head && ts == c->ot_self && c->nuntraced == c->ot_nuntraced)
+        return c->ot_alone;
+    int alone = 1;
+    for (PyThreadState *t = head; t != NULL && alone; t = PyThreadState_Next(t))
+        if (t != ts && !wcf_untraced_thread(c, t))
+            alone = 0;
+    c->ot_head = head;
+    c->ot_self = ts;
+    c->ot_nuntraced = c->nuntraced;
+    c->ot_alone = alone;
+    return alone;
 }
 
 /* Called by the settrace function for each event before the event is handled, so that its reads see the
  * clock; r: the event frame's record (NULL: not recorded), line: a line event's line. */
 void wcf_clock_event(Core *c, PyFrameObject *frame, int what, FrameRecord *r, int line)
 {
-    if (c->nmutable_locals <= 0) {
-        wcf_clock_tick(c); /* no function has a container in a local: judging would save little */
-        return;
-    }
     int pure = 0;
-    if (c->iv_mode != IV_DIRTY && what != PyTrace_EXCEPTION) {
+    unsigned long switches = wcf_gil_switches();
+    if (c->iv_mode != IV_DIRTY && what != PyTrace_EXCEPTION && switches == c->iv_switches) {
         /* the stretch must have run in iv_rec's frame: the event's own, or a call's caller */
         PyObject *expected = c->iv_rec->frame;
         int in_frame = what == PyTrace_CALL
                            ? wcf_iframe(frame)->previous == wcf_iframe((PyFrameObject *)expected)
                            : (PyObject *)frame == expected;
-        pure = in_frame && stretch_pure(c, what == PyTrace_CALL ? frame : NULL) && only_thread(c);
+        pure = in_frame && only_thread(c) && stretch_pure(c, what == PyTrace_CALL ? frame : NULL, what);
     }
+    c->iv_switches = switches;
     if (!pure) {
         c->mclock++;
         if (c->iv_rec != NULL)
             c->iv_rec->calls_done = -1; /* the rest of this run of its line cannot be judged */
     }
-    if (PyErr_Occurred())
-        PyErr_Clear();
     /* what runs next */
     c->iv_mode = IV_DIRTY;
     c->iv_rec = NULL;
     if (what == PyTrace_LINE && r != NULL) {
+        _PyInterpreterFrame *f = wcf_iframe(frame);
         c->iv_mode = IV_LINE;
         c->iv_rec = r;
         c->iv_line = line;
-        r->calls_done = 0;
+        r->calls_done = CALLS_UNRESOLVED;
+        r->line_start = wcf_iframe_lasti(f);
+        /* the value stack's top, above the locals (a stack slot may hold NULL) */
+        int depth = wcf_iframe_stack_depth(f);
+        c->iv_depth = depth;
+        c->iv_tos = depth > wcf_iframe_code(f)->co_nlocalsplus ? f->localsplus[depth - 1] : NULL;
     } else if (what == PyTrace_RETURN && r != NULL && !wcf_entered_from_c(wcf_iframe(frame)) &&
                r->thread->depth >= 2 && r->thread->stack[r->thread->depth - 1] == r) {
         /* back in the caller's line, after its call */
@@ -226,6 +301,7 @@ void wcf_clock_event(Core *c, PyFrameObject *frame, int what, FrameRecord *r, in
             c->iv_mode = IV_AFTER_CALL;
             c->iv_rec = parent;
             c->iv_line = parent->prev_line;
+            c->iv_depth = -1; /* a loop's iterator is not checked after a call (its line has no call) */
         }
     }
 }

@@ -128,10 +128,15 @@ static inline int wcf_iframe_lasti(_PyInterpreterFrame *f) { return _PyInterpret
 #if PY_VERSION_HEX < 0x030C0000
 #define WCF_CLOCK_SUPPORTED 1
 static inline int wcf_entered_from_c(_PyInterpreterFrame *f) { return f->is_entry; }
+/* localsplus entries in use (locals, cells, then the value stack) while a trace function runs; -1: unknown */
+static inline int wcf_iframe_stack_depth(_PyInterpreterFrame *f) { return f->stacktop; }
 #else
 #define WCF_CLOCK_SUPPORTED 0
 static inline int wcf_entered_from_c(_PyInterpreterFrame *f) { (void)f; return 1; }
+static inline int wcf_iframe_stack_depth(_PyInterpreterFrame *f) { (void)f; return -1; }
 #endif
+/* wcf_gil.c: how many times the GIL went to another thread (3.11; 0 elsewhere) */
+unsigned long wcf_gil_switches(void);
 
 /* ma_version_tag changes with every mutation of a dict (CPython 3.6-3.13; deprecated for extensions from 3.12
  * but still maintained there). Equal tags mean the dict was not modified in between. */

@@ -81,8 +81,8 @@ typedef struct {
     int le_state;      /* 0 not built yet, 1 built, -1 unavailable (every line may write) */
     int le_first, le_count;
     int8_t *le_usable;   /* per line: 1 when line_effects.py lists it, 0 when it may write */
-    int32_t *le_start;   /* CSR into le_conds: the line's conditions, kind << 24 | fast slot */
-    uint32_t *le_conds;
+    int32_t *le_start;   /* CSR into le_conds: the line's conditions, 3 ints each (kind, slot, key slot) */
+    int32_t *le_conds;
     int32_t *le_cstart;  /* CSR into le_calls: the line's call instructions, [start, end) in code units */
     int32_t *le_calls;
 } CodeInfo;
@@ -133,6 +133,7 @@ typedef struct FrameRecord {
     int prev_line; /* line of this frame's last line step, -1 after a call/exception step (full scan next) */
     int cur_line;  /* the line the frame is on since its last line step (0: unknown, ask the frame) */
     int calls_done; /* the mutation clock: how many of its line's calls were seen entering Python (-1: not so) */
+    int line_start; /* where its last line event started the line (code units) */
     uint8_t after_exception;
     uint8_t shares_globals;
 } FrameRecord;
@@ -272,6 +273,11 @@ typedef struct Core {
     int iv_mode;       /* what ran since the last event: IV_* in wcf_clock.c */
     struct FrameRecord *iv_rec; /* in which recorded frame */
     int iv_line;       /* on which line */
+    int iv_depth;      /* its value stack depth at the line event that started it, and the top item then */
+    PyObject *iv_tos;  /* (borrowed, compared by identity only) */
+    unsigned long iv_switches; /* the GIL's hand-overs to another thread at the last event */
+    PyThreadState *ot_head, *ot_self; /* only_thread()'s answer ot_alone, kept while these are unchanged */
+    int ot_nuntraced, ot_alone, ot_countdown;
     int read_cut;      /* set while reading when a depth limit stops a read (wcf_values.c) */
     int64_t nmutable_locals; /* function locals bound to containers and instances: none, nothing to judge */
 } Core;
@@ -306,8 +312,20 @@ void wcf_scopes_free_lists(Core *c);
 int64_t wcf_value_id(Core *c, PyObject *obj, int level);
 /* the same, also giving the object's entry (NULL for scalars and untracked values) */
 int64_t wcf_value_entry(Core *c, PyObject *obj, int level, struct Tracked **entry);
-/* re-reads a tracked object's state if this step has not (wcf_value_id without the lookup) */
-int64_t wcf_refresh_entry(Core *c, struct Tracked *e, int level);
+int64_t wcf_refresh_entry_read(Core *c, struct Tracked *e, int level);
+/* Re-reads a tracked object's state (wcf_value_id without the lookup) unless this step did, or nothing can have
+ * written since e and what it reaches were last read at this depth (the mutation clock, wcf_clock.c).
+ * c->read_cut tells the caller whether a depth limit stopped the read short (a shallower read may see more).
+ * Inline: most calls end at this check. */
+static inline int64_t wcf_refresh_entry(Core *c, struct Tracked *e, int level)
+{
+    if ((e->seen_epoch == c->epoch && (level >= e->seen_level || e->expanded)) ||
+        (e->checked_clock == c->mclock && (level >= e->checked_level || e->checked_complete))) {
+        c->read_cut |= !e->checked_complete;
+        return e->value_id;
+    }
+    return wcf_refresh_entry_read(c, e, level);
+}
 TypeInfo *wcf_type_info(Core *c, PyTypeObject *type);
 void wcf_maybe_sweep(Core *c);
 void wcf_values_free(Core *c);
@@ -324,6 +342,22 @@ void wcf_clock_init(Core *c);
 void wcf_clock_event(Core *c, PyFrameObject *frame, int what, FrameRecord *r, int line);
 void wcf_clock_entered(Core *c, PyFrameObject *frame, FrameRecord *r);
 void wcf_clock_tick(Core *c);
+#define WCF_IV_DIRTY 0
+
+/* The settrace function's entry to the clock: judging pays only while some function has a container or an
+ * instance in a local; otherwise the clock just moves. */
+static inline void wcf_clock_on_event(Core *c, PyFrameObject *frame, int what, FrameRecord *r, int line)
+{
+    /* while other program threads live, the clock moves at every event: they are looked for again now and then */
+    if (c->nmutable_locals > 0 && (c->ot_alone || ++c->ot_countdown >= 4096)) {
+        c->ot_countdown = 0;
+        wcf_clock_event(c, frame, what, r, line);
+        return;
+    }
+    c->mclock++;
+    c->iv_mode = WCF_IV_DIRTY;
+    c->iv_rec = NULL;
+}
 
 /* wcf_trace.c: the event sources */
 int wcf_trace_function(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg);

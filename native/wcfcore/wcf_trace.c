@@ -55,7 +55,7 @@ int wcf_trace_function(PyObject *obj, PyFrameObject *frame, int what, PyObject *
     switch (what) {
     case PyTrace_CALL:
         if (c->clock_on)
-            wcf_clock_event(c, frame, what, NULL, 0);
+            wcf_clock_on_event(c, frame, what, NULL, 0);
         r = wcf_on_call(c, (PyObject *)frame);
         if (r == NULL || !c->scan_lines)
             frame->f_trace_lines = 0; /* no line events for code that is not recorded */
@@ -67,7 +67,7 @@ int wcf_trace_function(PyObject *obj, PyFrameObject *frame, int what, PyObject *
         {
             int line = PyFrame_GetLineNumber(frame);
             if (c->clock_on)
-                wcf_clock_event(c, frame, what, r, line);
+                wcf_clock_on_event(c, frame, what, r, line);
             if (r != NULL)
                 wcf_on_line(c, r, line);
         }
@@ -75,7 +75,7 @@ int wcf_trace_function(PyObject *obj, PyFrameObject *frame, int what, PyObject *
     case PyTrace_RETURN:
         r = wcf_ptrmap_get(&c->live, frame);
         if (c->clock_on)
-            wcf_clock_event(c, frame, what, r, 0);
+            wcf_clock_on_event(c, frame, what, r, 0);
         if (r == NULL)
             break;
         if (arg == NULL) { /* the frame is left by an exception */
@@ -94,7 +94,7 @@ int wcf_trace_function(PyObject *obj, PyFrameObject *frame, int what, PyObject *
         break;
     case PyTrace_EXCEPTION:
         if (c->clock_on)
-            wcf_clock_event(c, frame, what, NULL, 0);
+            wcf_clock_on_event(c, frame, what, NULL, 0);
         r = wcf_ptrmap_get(&c->live, frame);
         if (r != NULL && arg != NULL && PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) == 3)
             wcf_on_exception(c, r, PyTuple_GET_ITEM(arg, 1), PyTuple_GET_ITEM(arg, 2));

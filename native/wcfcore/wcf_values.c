@@ -399,16 +399,9 @@ static inline int unchanged_since_read(Core *c, Tracked *e, int level)
     return 1;
 }
 
-/* Re-reads e unless this step did, or nothing can have written since e and what it reaches were last read
- * at this depth (the mutation clock, wcf_clock.c). c->read_cut tells the caller whether a depth limit stopped
- * this read short (then a shallower read of the caller may see more). */
-int64_t wcf_refresh_entry(Core *c, Tracked *e, int level)
+/* wcf_refresh_entry()'s read, when neither this step nor the mutation clock says e is known (wcf_core.h) */
+int64_t wcf_refresh_entry_read(Core *c, Tracked *e, int level)
 {
-    if ((e->seen_epoch == c->epoch && (level >= e->seen_level || e->expanded)) ||
-        (e->checked_clock == c->mclock && (level >= e->checked_level || e->checked_complete))) {
-        c->read_cut |= !e->checked_complete;
-        return e->value_id;
-    }
     e->seen_epoch = c->epoch;
     e->seen_level = level;
     int outer_cut = c->read_cut;

@@ -3,8 +3,11 @@
 # case here must still be seen at the next step: a callable iterator that pops, an alias extended in place by
 # +=, a C call before a Python call on one line, a stdlib function (not recorded) that shuffles, a user __eq__
 # and a sort key that write, a generator that appends, a write deep in a tree that read-only recursion walks
-# before and after, and a write followed by an exception. (A defaultdict filled by a read is in
-# twin_programs/hidden_dict_writes.py: the reference shows it by repr.)
+# before and after, a write followed by an exception, item writes into a row a caller's grid holds, a slice
+# assignment that drains a popping iterator, and loops over builtin containers next to one over a popping
+# iterator, builtin methods that write (append, pop, setdefault, discard) or do not (get, copy) on locals a
+# caller also holds. (A defaultdict filled by a read is in twin_programs/hidden_dict_writes.py: the reference shows it
+# by repr.)
 import random
 from collections import UserList
 
@@ -55,6 +58,48 @@ def filler(target):
         yield n
 
 
+def fill_row(grid, value):
+    row = grid[0]
+    row[1] = value
+    key = "k"
+    table = {}
+    table[key] = row
+    return table
+
+
+def drain(row, other):
+    cut = slice(0, 2)
+    popper = iter(other.pop, None)
+    row[cut] = popper
+    return row
+
+
+def loops(values):
+    total = 0
+    for v in values:
+        total += v
+    for k in {"a": 1, "b": 2}:
+        total += len(k)
+    stack = [0, 5, 6]
+    for v in iter(stack.pop, 0):
+        total += v
+    return total
+
+
+def methods(holder):
+    items, index, tags = holder["items"], holder["index"], holder["tags"]
+    items.append(4)
+    last = items.pop()
+    items.append(last + 1)
+    seen_before = index.get("a", 0)
+    index.setdefault("b", 2)
+    gone = index.pop("a")
+    tags.discard("x")
+    tags.add("y")
+    snapshot = items.copy()
+    return seen_before, gone, snapshot
+
+
 def main():
     tree = build(3)
     before = walk(tree, 0)
@@ -87,7 +132,15 @@ def main():
         data[99]
     except IndexError:
         caught = True
-    return before, after, got, first is second, alias, n, wrapped, same, order, target, head, rest, caught, seen
+    grid = [[0, 0], [1, 1]]
+    table = fill_row(grid, 7)
+    other = [None, 8, 9]
+    drained = drain([1, 2, 3], other)
+    looped = loops([1, 2, 3])
+    holder = {"items": [1], "index": {"a": 1}, "tags": {"x"}}
+    method_results = methods(holder)
+    return (before, after, got, first is second, alias, n, wrapped, same, order, target, head, rest, caught, seen,
+            grid, table, other, drained, looped, holder, method_results)
 
 
 if __name__ == "__main__":
