@@ -1,4 +1,5 @@
-"""Recorder benchmark: plain vs recorded runs of ../shared/bench workloads, same interpreter binary.
+"""Recorder benchmark: plain vs recorded runs of ../shared/bench workloads (and scripts/bench_workloads/), same
+interpreter binary.
 
 Owns the numbers printed by `npm run bench` for issue 2. Measures only; asserts nothing (goals are read by
 people from the table). Usage: python scripts/bench.py [--python BIN] [--core c|python] [--runs N] [--small]
@@ -26,8 +27,12 @@ WORKLOADS = [
     ("threads", "threads.py", ["2000", "4"]),
     ("io_bound", "io_bound.py", ["300"]),
     ("numpy_train", "numpy_train.py", ["20", "1024"]),
+    # ours: a large object graph bound in a frame whose lines mostly cannot write it (the C core's mutation clock)
+    ("object_graph", os.path.join(ROOT, "scripts", "bench_workloads", "object_graph.py"), ["10000"]),
 ]
 MODES = ["lite", "balanced", "deep"]
+# On CPython 3.11 the C core's mutation clock can be turned off: one more row shows what it saves.
+NO_CLOCK_MODE = "bal-noclk"
 
 # Runs a command, reports wall time and the child's peak RSS (ru_maxrss of the waited child only).
 TIMER = r"""
@@ -166,16 +171,19 @@ def main():
             continue
         wl_args = small_args if args.small else []
         plain = []
-        for mode in MODES:
+        modes = MODES + ([NO_CLOCK_MODE] if args.core == "c" and version.startswith("Python 3.11") else [])
+        for mode in modes:
             rec = os.path.join(tmp, "%s-%s.wcf" % (name, mode))
             runs = []
+            run_env = dict(env, WATERCODEFLOW_MUTATION_CLOCK="0") if mode == NO_CLOCK_MODE else env
+            record_mode = "balanced" if mode == NO_CLOCK_MODE else mode
             for _ in range(args.runs):
                 if mode == MODES[0]:
                     plain.append(timed(python, [path] + wl_args, env))
                 if os.path.exists(rec):
                     os.remove(rec)
-                command = ["-m", "watercodeflow", "record", "--mode", mode, "--out", rec, "--", path] + wl_args
-                runs.append(timed(python, command, env))
+                command = ["-m", "watercodeflow", "record", "--mode", record_mode, "--out", rec, "--", path] + wl_args
+                runs.append(timed(python, command, run_env))
             if any(r["rc"] != 0 for r in plain):
                 print("%-12s plain run failed: %s" % (name, plain[0]["err"]))
                 break
@@ -203,6 +211,8 @@ def main():
     shutil.rmtree(tmp, ignore_errors=True)
     print("ratio = median recorded wall / median plain wall (both include interpreter start-up); B/line = file bytes"
           " / line steps; ingest = (steps + value changes) / recorded wall time (file closed and queryable at exit)")
+    print("%s = balanced with the C core's mutation clock off (WATERCODEFLOW_MUTATION_CLOCK=0; CPython 3.11 only)"
+          % NO_CLOCK_MODE)
     if floor_dir:
         print("floor = the same run under the interpreter's hooks (%s) with C callbacks that do nothing, line events"
               " from the workload's folder only: about what any in-process line recorder pays before it records"

@@ -263,6 +263,8 @@ static int only_thread(Core *c)
 void wcf_clock_event(Core *c, PyFrameObject *frame, int what, FrameRecord *r, int line)
 {
     int pure = 0;
+    if (!c->ot_alone)
+        only_thread(c); /* asked again now and then (wcf_clock_on_event): a thread may have ended or be ours */
     unsigned long switches = wcf_gil_switches();
     if (c->iv_mode != IV_DIRTY && what != PyTrace_EXCEPTION && switches == c->iv_switches) {
         /* the stretch must have run in iv_rec's frame: the event's own, or a call's caller */

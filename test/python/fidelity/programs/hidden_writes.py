@@ -116,7 +116,7 @@ def main():
     alias = data
     alias += [2]
     n = 0
-    n += helper(data.append(3))
+    n += helper(data.extend((3,)))  # a C call (not a known method) before a Python call
     n += helper(n)
     random.Random(7).shuffle(data)
     wrapped = UserList([1, 2])
