@@ -124,7 +124,7 @@ static inline int wcf_frame_lasti(PyFrameObject *frame) { return PyFrame_GetLast
 static inline int wcf_iframe_lasti(_PyInterpreterFrame *f) { return _PyInterpreterFrame_LASTI(f); }
 
 /* The mutation clock (wcf_clock.c) needs to know, under settrace, whether a frame was entered from C code rather
- * than pushed by the eval loop for a call instruction. 3.11 only. */
+ * than pushed by the eval loop for a call instruction, and how deep its value stack is. 3.11 only. */
 #if PY_VERSION_HEX < 0x030C0000
 #define WCF_CLOCK_SUPPORTED 1
 static inline int wcf_entered_from_c(_PyInterpreterFrame *f) { return f->is_entry; }

@@ -81,7 +81,7 @@ typedef struct {
     int le_state;      /* 0 not built yet, 1 built, -1 unavailable (every line may write) */
     int le_first, le_count;
     int8_t *le_usable;   /* per line: 1 when line_effects.py lists it, 0 when it may write */
-    int32_t *le_start;   /* CSR into le_conds: the line's conditions, 3 ints each (kind, slot, key slot) */
+    int32_t *le_start;   /* CSR into le_conds: the line's conditions, 3 ints each (kind, slot, extra) */
     int32_t *le_conds;
     int32_t *le_cstart;  /* CSR into le_calls: the line's call instructions, [start, end) in code units */
     int32_t *le_calls;
@@ -345,7 +345,7 @@ void wcf_clock_tick(Core *c);
 #define WCF_IV_DIRTY 0
 
 /* The settrace function's entry to the clock: judging pays only while some function has a container or an
- * instance in a local; otherwise the clock just moves. */
+ * instance in a local, and can succeed only while no other program thread lives; otherwise the clock moves. */
 static inline void wcf_clock_on_event(Core *c, PyFrameObject *frame, int what, FrameRecord *r, int line)
 {
     /* while other program threads live, the clock moves at every event: they are looked for again now and then */
