@@ -3,7 +3,7 @@
 # Called from inside trace callbacks: each function must be cheap, run no user code and raise nothing.
 import threading
 
-from .line_effects import line_effects  # noqa: F401 (used by the core's mutation clock)
+from .line_effects import line_effects, offset_lines  # noqa: F401 (line_effects: used by the core's mutation clock)
 from .recorder import safe_exception_message, traceback_text  # noqa: F401 (used by the core)
 from .values import _slot_names, classify, cut_text, opaque_display, safe_display, type_name  # noqa: F401
 from .values import tensor_display, tensor_state  # noqa: F401 (used by the core: kind "tensor")
@@ -49,10 +49,7 @@ def line_stores(code):
     import dis  # here, not at start-up: only line steps need it
 
     varnames = code.co_varnames
-    lines = {}
-    for start, end, line in code.co_lines():
-        for offset in range(start, end, 2):
-            lines[offset] = line
+    lines = offset_lines(code)
     by_line, lineless = {}, set()
     for instruction in dis.get_instructions(code):
         name = instruction.opname

@@ -7,7 +7,7 @@
 # checked at the next event, says which type they worked on. Python code they may start (a __eq__, a __bool__)
 # is seen by the core as its own call event. A line's calls are listed by position: the core can judge such a
 # line when it sees each of its calls, in order, enter a Python function directly (so no C function ran).
-import dis
+# `dis` is imported where it is used: core_helpers imports this module at the recorder's start-up.
 
 # Builtin work that never writes an existing object (the call sequence is counted separately).
 _PURE = frozenset("""
@@ -50,14 +50,27 @@ _METHODS = {
 }
 
 
-def line_effects(code):
-    """{line: (((start, end), ...), ((kind, slot), ...))} for the lines that change no existing object when
-    their conditions hold and their calls (instruction ranges in code units, caches included) enter Python
-    functions. Lines not in the dict may change anything. None: unusable (a line-less instruction may write)."""
+def offset_lines(code):
+    """{instruction byte offset: its line, None for an instruction without one} (also core_helpers.line_stores)."""
     lines = {}
     for start, end, line in code.co_lines():
         for offset in range(start, end, 2):
             lines[offset] = line
+    return lines
+
+
+def _augmented(ins):
+    """A BINARY_OP of an augmented assignment (`x += y`: argrepr '+='), which may write the object in x."""
+    return ins.opname == "BINARY_OP" and ins.argrepr.endswith("=")
+
+
+def line_effects(code):
+    """{line: (((start, end), ...), ((kind, slot, key), ...))} for the lines that change no existing object when
+    their conditions hold and their calls (instruction ranges in code units, caches included) enter Python
+    functions. Lines not in the dict may change anything. None: unusable (a line-less instruction may write)."""
+    import dis  # here, not at start-up: only line steps need it
+
+    lines = offset_lines(code)
     varnames = code.co_varnames
     instructions = list(dis.get_instructions(code))
     ends = [ins.offset for ins in instructions[1:]] + [len(code.co_code)]
@@ -75,7 +88,7 @@ def line_effects(code):
                 return None
             continue
         calls, conditions = effects.setdefault(line, ([], []))
-        if name in _PURE or (name == "BINARY_OP" and not ins.argrepr.endswith("=")):  # `a + b` builds anew
+        if name in _PURE or (name == "BINARY_OP" and not _augmented(ins)):  # `a + b` builds anew
             continue
         if name in _CALLS:
             method = method_calls.get(i)
@@ -114,8 +127,8 @@ def _method_calls(instructions, varnames):
         if receiver not in varnames or not any(ins.argval in table for table in _METHODS.values()):
             continue
         j = i + 1
-        while j < len(instructions) and instructions[j].opname in _SIMPLE_ARGUMENTS and not (
-                instructions[j].opname == "BINARY_OP" and instructions[j].argrepr.endswith("=")):
+        while j < len(instructions) and instructions[j].opname in _SIMPLE_ARGUMENTS and not _augmented(
+                instructions[j]):
             j += 1
         if j + 1 < len(instructions) and instructions[j].opname == "PRECALL" and instructions[j + 1].opname == "CALL":
             found[j + 1] = (varnames.index(receiver), ins.argval)
@@ -133,7 +146,7 @@ def _producer(instructions, i, depth):
     instruction i, walking back over _OPERAND_EFFECTS instructions only; None when another one is in the way."""
     for j in range(i - 1, -1, -1):
         effect = _OPERAND_EFFECTS.get(instructions[j].opname)
-        if effect is None or (instructions[j].opname == "BINARY_OP" and instructions[j].argrepr.endswith("=")):
+        if effect is None or _augmented(instructions[j]):
             return None
         pops, pushes = effect
         if depth < pushes:
