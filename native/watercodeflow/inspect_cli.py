@@ -56,7 +56,8 @@ def main(argv: List[str], stdout: Optional[TextIO] = None, stderr: Optional[Text
         max_chars = RenderLimits().max_chars if args.json else TEXT_MAX_CHARS
     limits = UNBOUNDED if max_chars == 0 else RenderLimits(max_chars=max(max_chars, 1))
     try:
-        with Recording(args.recording, limits) as recording:
+        summary_only = args.at is None and args.history is None
+        with Recording(args.recording, limits, summary_only) as recording:
             if args.at is not None:
                 return _show_step(recording, args.at, args.all, args.json, out)
             if args.history is not None:

@@ -27,13 +27,16 @@ _ObjectState = ObjectState  # the name the reader's tests build hand-made states
 
 
 class Recording(StackQueries, ScopeValueQueries, NameHistoryQueries, RecordingSummary, ChangeStreamQueries):
-    """A recording opened read-only. Use as a context manager or call close()."""
+    """A recording opened read-only. Use as a context manager or call close(). `summary_only`: opened for
+    summary() and the small tables only (recording_expand's summary copy), much faster on a long recording; the
+    step queries must not be used on it."""
 
-    def __init__(self, path: str, render_limits: RenderLimits = RenderLimits()):
+    def __init__(self, path: str, render_limits: RenderLimits = RenderLimits(), summary_only: bool = False):
         self.path = path
         self.render_limits = render_limits
-        opened = open_expanded(path)
+        opened = open_expanded(path, summary_only)
         self._db: sqlite3.Connection = opened.db  # the expanded copy (v1 row layout), not the file
+        self._step_counts = opened.step_counts
         self.meta = opened.meta
         self.schema_version = opened.schema_version
         self.indexed_in_memory = opened.in_memory
@@ -63,8 +66,11 @@ class Recording(StackQueries, ScopeValueQueries, NameHistoryQueries, RecordingSu
             for thread_id, ident, name, first_step in self._db.execute(
                     "SELECT thread_id, ident, name, first_step FROM threads"):
                 self.threads[thread_id] = (ident, name, first_step)
-        row = self._db.execute("SELECT MAX(step) FROM steps").fetchone()
-        self.step_count = 0 if row[0] is None else int(row[0]) + 1
+        if self._step_counts is not None:
+            self.step_count = self._step_counts.total
+        else:
+            row = self._db.execute("SELECT MAX(step) FROM steps").fetchone()
+            self.step_count = 0 if row[0] is None else int(row[0]) + 1
         start_ns, end_ns = meta_int(self.meta, "start_ns"), meta_int(self.meta, "end_ns")
         self._duration_ns = end_ns - start_ns if start_ns is not None and end_ns is not None and end_ns > start_ns \
             else None

@@ -8,6 +8,7 @@ import sqlite3
 from typing import Dict, Optional, Tuple
 
 from .reader_records import STEP_KIND_NAMES
+from .recording_expand import StepCounts
 from .recording_file import meta_int
 
 
@@ -21,13 +22,24 @@ class RecordingSummary:
     code: Dict[int, Tuple[str, str, str, int]]
     threads: Dict[int, Tuple[int, str, int]]
     step_count: int
+    _step_counts: Optional[StepCounts]
 
     def summary(self) -> dict:
         meta = self.meta
-        kinds = {STEP_KIND_NAMES.get(kind, str(kind)): count
-                 for kind, count in self._db.execute("SELECT kind, COUNT(*) FROM steps GROUP BY kind")}
-        steps_by_code = dict(self._db.execute(
-            "SELECT f.code_id, COUNT(*) FROM steps s JOIN frames f ON f.frame_id = s.frame_id GROUP BY f.code_id"))
+        counted = self._step_counts
+        if counted is None:
+            kind_counts = self._db.execute("SELECT kind, COUNT(*) FROM steps GROUP BY kind")
+            steps_by_code = dict(self._db.execute(
+                "SELECT f.code_id, COUNT(*) FROM steps s JOIN frames f ON f.frame_id = s.frame_id GROUP BY f.code_id"))
+        else:  # a summary copy (recording_expand.StepCounts): no steps rows, their counts
+            kind_counts = counted.by_kind.items()
+            code_of = dict(self._db.execute("SELECT frame_id, code_id FROM frames"))
+            steps_by_code = {}
+            for frame_id, count in counted.by_frame.items():
+                code_id = code_of.get(frame_id)
+                if code_id is not None:
+                    steps_by_code[code_id] = steps_by_code.get(code_id, 0) + count
+        kinds = {STEP_KIND_NAMES.get(kind, str(kind)): count for kind, count in kind_counts}
         functions = []
         for code_id, (file, name, qualname, first_line) in self.code.items():
             functions.append({"function": qualname, "file": file, "first_line": first_line,

@@ -121,6 +121,73 @@ class OpeningRules(TempDirTest):
         self.assertEqual(sorted(os.listdir(self.dir)), ["ro.wcf"])
 
 
+class SummaryCopy(TempDirTest):
+    """Recording(summary_only=True) counts the steps instead of copying them: its summary must be the full one."""
+
+    def assert_same_summary(self, path: str) -> None:
+        with Recording(path) as full:
+            expected = full.summary()
+            step_count = full.step_count
+        with Recording(path, summary_only=True) as counted:
+            self.assertEqual(counted.step_count, step_count)
+            self.assertEqual(counted.summary(), expected)
+            self.assertEqual(counted._db.execute("SELECT COUNT(*) FROM steps").fetchone(), (0,))  # not copied
+
+    def test_same_summary_as_the_full_copy(self) -> None:
+        self.assert_same_summary(write_alias_recording(self.path("alias.wcf")))
+        self.assert_same_summary(write_alias_recording(self.path("killed.wcf"), status="recording"))
+
+    def test_same_summary_with_threads_and_frames_of_several_functions(self) -> None:
+        rec = HandmadeRecording(self.path("t.wcf"))
+        rec.thread(1, "MainThread", 0)
+        worker = rec.thread(2, "worker", 2)
+        module_code = rec.code("/src/t.py", "<module>")
+        work_code = rec.code("/src/t.py", "work", first_line=3)
+        other_code = rec.code("/src/u.py", "other", first_line=7)
+        g = rec.globals_scope()
+        main_frame, _ = rec.frame(module_code, 0, g, module_level=True)
+        rec.step("call", main_frame, 1)
+        work_frame, _ = rec.frame(work_code, 1, g, thread_id=worker)
+        rec.step("call", work_frame, 3)
+        for line in (4, 5, 4, 5):
+            rec.step("line", work_frame, line)
+        other_frame, _ = rec.frame(other_code, 6, g)
+        rec.step("call", other_frame, 7)
+        rec.step("exception", other_frame, 8)
+        rec.step("return", other_frame, 8)
+        rec.end_frame(other_frame, 8)
+        rec.step("return", work_frame, 5)
+        rec.end_frame(work_frame, 9)
+        rec.step("line", main_frame, 2)
+        path = rec.finish()
+        self.assert_same_summary(path)
+        with Recording(path, summary_only=True) as counted:
+            summary = counted.summary()
+        self.assertEqual(summary["steps_by_kind"], {"line": 5, "call": 3, "return": 2, "exception": 1})
+        self.assertEqual({item["function"]: item["steps"] for item in summary["functions"]},
+                         {"<module>": 2, "work": 6, "other": 3})
+        self.assertEqual(summary["files"], [{"path": "/src/t.py", "steps": 8}, {"path": "/src/u.py", "steps": 3}])
+
+    def test_ragged_killed_run_counts_only_the_steps_present(self) -> None:
+        path = write_alias_recording(self.path("ragged.wcf"), status="recording")
+        db = sqlite3.connect(path)  # steps chunks hold 5 rows each: drop steps 10 and 11
+        db.execute("DELETE FROM chunks WHERE tbl = 'steps' AND seq = 2")
+        db.commit()
+        db.close()
+        self.assert_same_summary(path)
+        with Recording(path, summary_only=True) as counted:
+            self.assertEqual(counted.summary()["steps"], 10)
+
+    def test_damaged_steps_chunk_is_still_an_error(self) -> None:
+        path = write_alias_recording(self.path("bad.wcf"))
+        db = sqlite3.connect(path)
+        db.execute("UPDATE chunks SET data = X'0005' WHERE tbl = 'steps' AND seq = 1")
+        db.commit()
+        db.close()
+        with self.assertRaisesRegex(RecordingError, "steps"):
+            Recording(path, summary_only=True)
+
+
 class DamagedChunks(TempDirTest):
     """Each kind of chunk damage gives a RecordingError that names the file, the table and the chunk."""
 
