@@ -57,7 +57,10 @@ def build():
         return 3
     os.makedirs(os.path.dirname(out), exist_ok=True)
     cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
-    command = cc.split() + ["-O2", "-g", "-std=gnu11", "-fPIC", "-shared", "-fvisibility=hidden"] + WARNINGS + [
+    # -O3 with link-time optimisation: the hot path crosses files (steps, scopes, values, chunk columns), and
+    # inlining across them cut a tight loop's instructions by 4% (callgrind, 2026-12-02).
+    command = cc.split() + ["-O3", "-flto=auto", "-g", "-std=gnu11", "-fPIC", "-shared", "-fvisibility=hidden"]
+    command += WARNINGS + [
         "-I" + include, "-I" + os.path.join(include, "internal"), "-o", out + ".tmp"]
     command += [os.path.join(HERE, name) for name in SOURCES]
     print("wcfcore: building %s" % os.path.relpath(out))
