@@ -128,7 +128,7 @@ CodeInfo *wcf_code_info(Core *c, PyCodeObject *code)
 
 static ThreadRec *current_thread(Core *c)
 {
-    PyThreadState *ts = PyThreadState_Get();
+    PyThreadState *ts = c->busy && c->owner != NULL ? (PyThreadState *)c->owner : PyThreadState_Get();
     ThreadRec *t = wcf_ptrmap_get(&c->threads, ts);
     /* a thread state can be reused for a later thread: its id tells them apart */
     if (t != NULL && t->ident == (unsigned long)ts->id)
@@ -361,7 +361,7 @@ FrameRecord *wcf_on_call(Core *c, PyObject *frame)
     if (ci == NULL || ci->code_id == 0)
         return NULL;
     FrameRecord *r = enter(c, frame, ci);
-    if (PyErr_Occurred())
+    if (wcf_error_pending(c))
         wcf_internal_error(c, "call event");
     return r;
 }
@@ -375,7 +375,7 @@ void wcf_on_line(Core *c, FrameRecord *r, int line)
     wcf_scan_frame(c, r, r->prev_line);
     r->prev_line = r->cur_line = line;
     wcf_maybe_sweep(c);
-    if (PyErr_Occurred())
+    if (wcf_error_pending(c))
         wcf_internal_error(c, "line event");
     wcf_flush_if_due(c);
 }
@@ -421,7 +421,7 @@ void wcf_on_return(Core *c, FrameRecord *r, PyObject *value, int is_yield)
         wcf_scan_frame(c, r, r->prev_line); /* since the last line step only the rest of that line ran */
     wcf_row_return(&c->out, step, r->frame_id, value != NULL ? wcf_value_id(c, value, 1) : -1);
     leave(c, r, step, is_yield);
-    if (PyErr_Occurred())
+    if (wcf_error_pending(c))
         wcf_internal_error(c, "return event");
     wcf_flush_if_due(c);
 }
@@ -431,7 +431,7 @@ void wcf_on_unwind(Core *c, FrameRecord *r)
     if (!c->active)
         return;
     leave(c, r, r->last_exception_step >= 0 ? r->last_exception_step : c->step, 0);
-    if (PyErr_Occurred())
+    if (wcf_error_pending(c))
         wcf_internal_error(c, "unwind event");
 }
 
@@ -460,7 +460,7 @@ void wcf_on_exception(Core *c, FrameRecord *r, PyObject *exc, PyObject *tb)
                                  text != NULL ? text : Py_None, "raised"));
         Py_XDECREF(text);
     }
-    if (PyErr_Occurred())
+    if (wcf_error_pending(c))
         wcf_internal_error(c, "exception event");
     wcf_flush_if_due(c);
 }

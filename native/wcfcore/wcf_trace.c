@@ -100,7 +100,7 @@ int wcf_trace_function(PyObject *obj, PyFrameObject *frame, int what, PyObject *
             wcf_on_exception(c, r, PyTuple_GET_ITEM(arg, 1), PyTuple_GET_ITEM(arg, 2));
         break;
     }
-    if (PyErr_Occurred())
+    if (wcf_error_pending(c))
         wcf_internal_error(c, "trace event");
     wcf_unlock(c);
     if (saved)
@@ -148,7 +148,7 @@ static int code_recorded(Core *c, PyObject *code)
     PyObject *result = NULL;
 
 #define END_CALLBACK()                                                                                     \
-    if (PyErr_Occurred())                                                                                  \
+    if (wcf_error_pending(c))                                                                              \
         wcf_internal_error(c, "monitoring event");                                                         \
     wcf_unlock(c);                                                                                         \
     if (saved)                                                                                             \
