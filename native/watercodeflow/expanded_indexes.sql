@@ -3,5 +3,3 @@
 CREATE INDEX bindings_by_scope ON bindings (scope_id, name_id, step);
 CREATE INDEX object_states_by_object ON object_states (object_id, step);
 CREATE INDEX steps_by_frame ON steps (frame_id, step);
-CREATE INDEX steps_by_line ON steps (line);
-CREATE INDEX frames_by_parent ON frames (parent_id);

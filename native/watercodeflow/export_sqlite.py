@@ -8,6 +8,8 @@ import sqlite3
 
 from .recording_expand import expand
 
+EXPORT_INDEXES_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "export_indexes.sql")
+
 
 def write_expanded(recording: str, out: str) -> None:
     """Expands `recording` into `out` (replaced if it exists; nothing is left behind on failure). Raises
@@ -15,6 +17,8 @@ def write_expanded(recording: str, out: str) -> None:
     expanded = expand(recording)
     partial = out + ".partial"
     try:
+        with open(EXPORT_INDEXES_PATH, encoding="utf-8") as indexes:
+            expanded.executescript(indexes.read())
         if os.path.exists(partial):
             os.unlink(partial)
         os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
