@@ -1,9 +1,12 @@
 # The chunk codec of recording format v2: encodes rows of the high-volume tables into column blobs and back.
 # The reference implementation of docs/recording-format.md "Chunks"; the C recorder (native/wcfcore) writes the
-# same bytes. Knows column layouts and encodings only, nothing of SQLite files or Python frames.
+# same bytes, and its decode_column (wcf_decode.c) decodes columns where a build exists, falling back to this
+# module's decoder. Knows column layouts and encodings only, nothing of SQLite files or Python frames.
 import itertools
 import operator
+import os
 import struct
+import sys
 import zlib
 
 # Logical table -> its columns in storage order, each (name, encoding). `steps` has no stored `step` column:
@@ -28,6 +31,7 @@ FLAG_ZLIB = 0x01
 VALUE_NULL, VALUE_TEXT, VALUE_INT, VALUE_FLOAT, VALUE_TRUE, VALUE_FALSE, VALUE_NONE = range(7)
 _FIXED_VALUE_REPRS = {VALUE_TRUE: "True", VALUE_FALSE: "False", VALUE_NONE: "None"}
 _FIXED_VALUE_TAGS = {text: tag for tag, text in _FIXED_VALUE_REPRS.items()}
+_FIXED_REPRS_BY_TAG = tuple(_FIXED_VALUE_REPRS.get(tag) for tag in range(256))  # for the C decoder
 _DOUBLE = struct.Struct("<d")
 MAX_VARINT_BYTES = 10
 _U64_LIMIT = 1 << 64
@@ -316,8 +320,59 @@ def _decode_column(encoding, reader, count):
     return out
 
 
+# The C twin of _decode_column: decode_column() of the C recorder core's build for this interpreter
+# (native/wcfcore/wcf_decode.c), loaded at the first decode_chunk() call. It returns a column's values, or None
+# where this module must decide (a damaged column, values wider than 64 bits): _decode_column then decodes that
+# column, so both paths give the same values and the same ChunkError. Without a build (Python 3.8, a newer
+# interpreter, a build that does not load) the pure-Python decoder does all the work.
+# WATERCODEFLOW_PY_DECODE=1 forces the pure-Python decoder (tests compare the two; benchmarks time them).
+_UNLOADED = object()
+_c_decode_column = _UNLOADED
+
+
+def _core_build_path():
+    """Where native/wcfcore/build.py puts the build for this interpreter: core_build.core_build_path(), which this
+    shared module may not import (the recorder/reader boundary, docs/architecture.md); the tests compare them."""
+    import sysconfig
+
+    version = sys.version_info
+    key = "%s-%d.%d.%d-%s%s" % (sys.implementation.cache_tag, version[0], version[1], version[2], version[3],
+                                getattr(sys, "abiflags", ""))
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "_builds", key,
+                        "_wcfcore" + sysconfig.get_config_var("EXT_SUFFIX"))
+
+
+def _load_c_decoder():
+    """The C core's decode_column, or None. Loads only an existing build (never compiles one); any failure
+    means the pure-Python decoder."""
+    if os.environ.get("WATERCODEFLOW_PY_DECODE") == "1":
+        return None
+    try:
+        module = sys.modules.get("watercodeflow._wcfcore")
+        if module is None:
+            path = _core_build_path()
+            if not os.path.exists(path):
+                return None
+            import importlib.machinery
+            import importlib.util
+
+            loader = importlib.machinery.ExtensionFileLoader("watercodeflow._wcfcore", path)
+            spec = importlib.util.spec_from_file_location("watercodeflow._wcfcore", path, loader=loader)
+            module = importlib.util.module_from_spec(spec)
+            loader.exec_module(module)
+            sys.modules["watercodeflow._wcfcore"] = module
+        decode = getattr(module, "decode_column", None)
+        return decode if callable(decode) else None
+    except Exception:  # a build of other sources, for another interpreter, unloadable: decode in Python
+        return None
+
+
 def decode_chunk(table, data, row_count):
     """The rows of one chunk as a list of column lists, in the table's column order."""
+    global _c_decode_column
+    decode_c = _c_decode_column
+    if decode_c is _UNLOADED:
+        decode_c = _c_decode_column = _load_c_decoder()
     columns = CHUNKED_TABLES.get(table)
     if columns is None:
         raise ChunkError("unknown chunked table %r" % (table,))
@@ -336,12 +391,19 @@ def decode_chunk(table, data, row_count):
         except zlib.error as error:
             raise ChunkError("a compressed chunk does not inflate: %s" % error) from None
     outer = _Reader(payload, 0, len(payload))
+    if decode_c is not None and not (isinstance(row_count, int) and 0 <= row_count <= len(payload)):
+        decode_c = None  # a row count no column can hold (or not a count): the Python decoder says what it makes of it
     result = []
     for _, encoding in columns:
         size = outer.varint()
-        if outer.pos + size > len(payload):
+        start = outer.pos
+        if start + size > len(payload):
             raise ChunkError("a column of %d bytes runs past the end of the chunk" % size)
-        result.append(_decode_column(encoding, _Reader(payload, outer.pos, outer.pos + size), row_count))
+        column = None if decode_c is None else decode_c(encoding, payload, start, start + size, row_count,
+                                                       _FIXED_REPRS_BY_TAG)
+        if column is None:
+            column = _decode_column(encoding, _Reader(payload, start, start + size), row_count)
+        result.append(column)
         outer.pos += size
     if outer.pos != len(payload):
         raise ChunkError("%d bytes left over after the last column" % (len(payload) - outer.pos))

@@ -13,7 +13,7 @@ import sysconfig
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE = os.path.join(os.path.dirname(HERE), "watercodeflow")
 SOURCES = ["wcf_ptrmap.c", "wcf_chunks.c", "wcf_values.c", "wcf_scopes.c", "wcf_events.c", "wcf_trace.c",
-           "wcf_clock.c", "wcf_gil.c", "wcfcore_module.c"]
+           "wcf_clock.c", "wcf_gil.c", "wcfcore_module.c", "wcf_decode.c"]
 HEADERS = ["wcf_compat.h", "wcf_buf.h", "wcf_ptrmap.h", "wcf_chunks.h", "wcf_core.h"]
 WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter", "-Wno-missing-field-initializers",
             "-Wno-deprecated-declarations", "-Wno-cast-function-type"]

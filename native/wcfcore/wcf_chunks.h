@@ -67,4 +67,7 @@ void wcf_row_object_state(WcfChunks *c, int64_t object_id, int64_t step, int64_t
                           int delta, const char *children, size_t children_len);
 void wcf_row_return(WcfChunks *c, int64_t step, int64_t frame_id, int64_t value_id);
 
+/* The reader's side (wcf_decode.c): _wcfcore.decode_column, chunk_codec._decode_column's C twin. */
+PyObject *wcf_decode_column(PyObject *module, PyObject *args);
+
 #endif

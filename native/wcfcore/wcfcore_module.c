@@ -500,8 +500,16 @@ PyTypeObject WcfCoreType = {
     .tp_getset = core_getset,
 };
 
+static PyMethodDef module_functions[] = {
+    {"decode_column", wcf_decode_column, METH_VARARGS,
+     "decode_column(encoding, data, start, end, count, fixed_reprs): the values of one chunk column, or None "
+     "when chunk_codec's Python decoder must decide (wcf_decode.c)."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef wcfcore_module = {
-    PyModuleDef_HEAD_INIT, "_wcfcore", "WaterCodeFlow's C recorder core.", -1, NULL, NULL, NULL, NULL, NULL,
+    PyModuleDef_HEAD_INIT, "_wcfcore", "WaterCodeFlow's C recorder core.", -1, module_functions, NULL, NULL, NULL,
+    NULL,
 };
 
 PyMODINIT_FUNC PyInit__wcfcore(void)
