@@ -33,7 +33,8 @@ PYTHON38 = sorted(glob.glob("/root/.pyenv/versions/3.8*/bin/python3"))
 
 # The boundary inside native/watercodeflow (docs/architecture.md "Boundaries"). Recorder modules run inside the
 # user's program; reader modules open finished recordings (inspect, export, tests). Neither side imports the
-# other, not even lazily; shared modules (the format's codec) import neither. __main__ dispatches to both.
+# other, not even lazily; shared modules (the format's codec, the C core's build location) import neither.
+# __main__ dispatches to both.
 RECORDER = ["__init__", "recorder*", "values", "writer", "tracer*", "launcher", "output_capture", "launch_channel",
             "buffers", "buffer_hooks", "buffer_layout", "buffer_wcf_driver", "core_*", "record_cli", "json_text",
             "justmycode", "options", "line_effects"]
@@ -41,7 +42,7 @@ READER = ["reader*", "inspect_cli", "cli_arguments", "export_*", "recording_expa
           "recording_error",
           "recording_summary", "name_history", "change_stream", "scope_values", "stack_queries", "value_render",
           "buffer_history"]
-SHARED = ["chunk_codec"]
+SHARED = ["chunk_codec", "wcfcore_location"]
 ENTRY = ["__main__"]
 PACKAGE = "native/watercodeflow/"
 

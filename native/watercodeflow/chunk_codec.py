@@ -330,18 +330,6 @@ _UNLOADED = object()
 _c_decode_column = _UNLOADED
 
 
-def _core_build_path():
-    """Where native/wcfcore/build.py puts the build for this interpreter: core_build.core_build_path(), which this
-    shared module may not import (the recorder/reader boundary, docs/architecture.md); the tests compare them."""
-    import sysconfig
-
-    version = sys.version_info
-    key = "%s-%d.%d.%d-%s%s" % (sys.implementation.cache_tag, version[0], version[1], version[2], version[3],
-                                getattr(sys, "abiflags", ""))
-    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "_builds", key,
-                        "_wcfcore" + sysconfig.get_config_var("EXT_SUFFIX"))
-
-
 def _load_c_decoder():
     """The C core's decode_column, or None. Loads only an existing build (never compiles one); any failure
     means the pure-Python decoder."""
@@ -350,17 +338,12 @@ def _load_c_decoder():
     try:
         module = sys.modules.get("watercodeflow._wcfcore")
         if module is None:
-            path = _core_build_path()
+            from . import wcfcore_location  # here: sysconfig is not for every importer of the codec
+
+            path = wcfcore_location.core_build_path()
             if not os.path.exists(path):
                 return None
-            import importlib.machinery
-            import importlib.util
-
-            loader = importlib.machinery.ExtensionFileLoader("watercodeflow._wcfcore", path)
-            spec = importlib.util.spec_from_file_location("watercodeflow._wcfcore", path, loader=loader)
-            module = importlib.util.module_from_spec(spec)
-            loader.exec_module(module)
-            sys.modules["watercodeflow._wcfcore"] = module
+            module = wcfcore_location.load_build(path)
         decode = getattr(module, "decode_column", None)
         return decode if callable(decode) else None
     except Exception:  # a build of other sources, for another interpreter, unloadable: decode in Python

@@ -4,26 +4,11 @@
 # sources, a C compiler and the interpreter's headers are there.
 import os
 import sys
-import sysconfig
 
-BUILDS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_builds")
+from .wcfcore_location import core_build_key, core_build_path, core_file_name, load_build
+
 SOURCES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "wcfcore")
 BUILD_TIMEOUT_S = 120
-
-
-def core_build_key():
-    """e.g. cpython-311-3.11.7-final: implementation, ABI tag and the full version."""
-    version = sys.version_info
-    return "%s-%d.%d.%d-%s%s" % (sys.implementation.cache_tag, version[0], version[1], version[2],
-                                  version[3], getattr(sys, "abiflags", ""))
-
-
-def _file_name():
-    return "_wcfcore" + sysconfig.get_config_var("EXT_SUFFIX")
-
-
-def core_build_path():
-    return os.path.join(BUILDS_DIR, core_build_key(), _file_name())
 
 
 def _cache_dir():
@@ -46,23 +31,11 @@ def _sources_stamp():
     return digest.hexdigest()[:16]
 
 
-def _load(path):
-    import importlib.machinery
-    import importlib.util
-
-    loader = importlib.machinery.ExtensionFileLoader("watercodeflow._wcfcore", path)
-    spec = importlib.util.spec_from_file_location("watercodeflow._wcfcore", path, loader=loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    sys.modules["watercodeflow._wcfcore"] = module
-    return module
-
-
 def _build_in_cache(tell):
     """Compiles the core into the user's cache once; returns its path, or raises ImportError saying why not.
     A failure is remembered (next to where the build would be) so later runs do not wait for it again."""
     directory = _cache_dir()
-    path = os.path.join(directory, _file_name())
+    path = os.path.join(directory, core_file_name())
     failed = os.path.join(directory, "build-failed.txt")
     if os.path.exists(path):
         return path
@@ -105,11 +78,11 @@ def load_core(tell=None):
         return module
     path = core_build_path()
     if os.path.exists(path):
-        return _load(path)
-    cached = os.path.join(_cache_dir(), _file_name())
+        return load_build(path)
+    cached = os.path.join(_cache_dir(), core_file_name())
     if os.path.exists(cached):
-        return _load(cached)
+        return load_build(cached)
     if tell is None:
         raise ImportError("no C core built for Python %s at %s (build one: %s %s)"
                           % (sys.version.split()[0], path, sys.executable, os.path.join(SOURCES_DIR, "build.py")))
-    return _load(_build_in_cache(tell))
+    return load_build(_build_in_cache(tell))

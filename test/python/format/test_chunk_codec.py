@@ -22,7 +22,7 @@ from unittest import mock
 NATIVE_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "native"))
 if NATIVE_DIR not in sys.path:
     sys.path.insert(0, NATIVE_DIR)
-from watercodeflow import chunk_codec  # noqa: E402
+from watercodeflow import chunk_codec, wcfcore_location  # noqa: E402
 from watercodeflow.chunk_codec import CHUNKED_TABLES, ChunkError, encode_chunk, encode_chunk_smallest  # noqa: E402
 
 U64_MAX = (1 << 64) - 1
@@ -34,7 +34,7 @@ def c_decoder():
     """(the C core's decode_column, None), or (None, why this interpreter has none)."""
     if os.environ.get("WATERCODEFLOW_PY_DECODE") == "1":
         return None, "WATERCODEFLOW_PY_DECODE=1 forces the pure-Python decoder"
-    path = chunk_codec._core_build_path()
+    path = wcfcore_location.core_build_path()
     if "watercodeflow._wcfcore" not in sys.modules and not os.path.exists(path):
         return None, "no C core build for Python %s at %s (native/wcfcore/build.py makes one)" % (
             sys.version.split()[0], path)
@@ -654,11 +654,6 @@ class CDecoderLoading(unittest.TestCase):
     def test_the_first_decode_loads_the_c_decoder(self) -> None:
         self.assertEqual(self.probe(), ["False True", "[[-1], [-1], [None]]", "False"])
 
-    def test_build_path_is_the_recorders(self) -> None:
-        from watercodeflow.core_build import core_build_path
-
-        self.assertEqual(chunk_codec._core_build_path(), core_build_path())
-
     def test_no_build_an_unloadable_one_or_one_without_the_function_means_python(self) -> None:
         with tempfile.TemporaryDirectory() as directory, mock.patch.dict(sys.modules):
             sys.modules.pop("watercodeflow._wcfcore", None)
@@ -666,7 +661,7 @@ class CDecoderLoading(unittest.TestCase):
             with open(junk, "wb") as out:
                 out.write(b"not a shared object")
             for path in (junk, os.path.join(directory, "missing.so")):
-                with mock.patch.object(chunk_codec, "_core_build_path", lambda: path):
+                with mock.patch.object(wcfcore_location, "core_build_path", lambda: path):
                     self.assertIsNone(chunk_codec._load_c_decoder())
                 self.assertNotIn("watercodeflow._wcfcore", sys.modules)
             sys.modules["watercodeflow._wcfcore"] = type(sys)("watercodeflow._wcfcore")  # an older build
