@@ -32,6 +32,14 @@ class TempDirTest(unittest.TestCase):
     def path(self, name: str) -> str:
         return os.path.join(self.dir, name)
 
+    def two_threads(self):
+        """A hand-made recording t.wcf with a main thread, a worker from step 2, and the codes of /src/t.py's
+        module and of its work() at line 3: (rec, worker thread id, module code id, work code id)."""
+        rec = HandmadeRecording(self.path("t.wcf"))
+        rec.thread(1, "MainThread", 0)
+        worker = rec.thread(2, "worker", 2)
+        return rec, worker, rec.code("/src/t.py", "<module>"), rec.code("/src/t.py", "work", first_line=3)
+
 
 class OpeningRules(TempDirTest):
     def test_newer_schema_version_is_refused_with_the_documented_message(self) -> None:
@@ -138,11 +146,7 @@ class SummaryCopy(TempDirTest):
         self.assert_same_summary(write_alias_recording(self.path("killed.wcf"), status="recording"))
 
     def test_same_summary_with_threads_and_frames_of_several_functions(self) -> None:
-        rec = HandmadeRecording(self.path("t.wcf"))
-        rec.thread(1, "MainThread", 0)
-        worker = rec.thread(2, "worker", 2)
-        module_code = rec.code("/src/t.py", "<module>")
-        work_code = rec.code("/src/t.py", "work", first_line=3)
+        rec, worker, module_code, work_code = self.two_threads()
         other_code = rec.code("/src/u.py", "other", first_line=7)
         g = rec.globals_scope()
         main_frame, _ = rec.frame(module_code, 0, g, module_level=True)
@@ -491,11 +495,7 @@ class Rendering(unittest.TestCase):
 
 class MoreShapes(TempDirTest):
     def test_threads_and_globals_of_two_frames_in_one_history(self) -> None:
-        rec = HandmadeRecording(self.path("t.wcf"))
-        rec.thread(1, "MainThread", 0)
-        worker = rec.thread(2, "worker", 2)
-        module_code = rec.code("/src/t.py", "<module>")
-        work_code = rec.code("/src/t.py", "work", first_line=3)
+        rec, worker, module_code, work_code = self.two_threads()
         g = rec.globals_scope()
         main_frame, _ = rec.frame(module_code, 0, g, module_level=True)
         rec.step("call", main_frame, 1)  # 0
