@@ -1,13 +1,16 @@
-# Which lines of a code object cannot change any existing object in place, read from the bytecode. The C core's
-# mutation clock (native/wcfcore/wcf_clock.c) uses it on CPython 3.11 (settrace): when every piece of code that
-# ran since a container was last read was such a line, the container cannot have changed and is not re-read.
+# Which lines of a code object cannot change any existing object in place, read from the bytecode of CPython 3.11
+# to 3.13. The C core's mutation clock (native/wcfcore/wcf_clock.c) uses it: when every piece of code that ran
+# since a container was last read was such a line, the container cannot have changed and is not re-read.
 #
 # A line is judged by its instructions alone, so the rule is strict: only instructions whose work on builtin
 # types never writes an existing object are allowed, plus a few that are allowed when a condition on a local,
 # checked at the next event, says which type they worked on. Python code they may start (a __eq__, a __bool__)
 # is seen by the core as its own call event. A line's calls are listed by position: the core can judge such a
 # line when it sees each of its calls, in order, enter a Python function directly (so no C function ran).
+# The instructions of 3.12 and 3.13 are first put in 3.11's terms where they mean the same (_instructions).
 # `dis` is imported where it is used: core_helpers imports this module at the recorder's start-up.
+import collections
+import sys
 
 # Builtin work that never writes an existing object (the call sequence is counted separately).
 _PURE = frozenset("""
@@ -20,10 +23,19 @@ _PURE = frozenset("""
     JUMP_FORWARD JUMP_BACKWARD JUMP_BACKWARD_NO_INTERRUPT JUMP_IF_FALSE_OR_POP JUMP_IF_TRUE_OR_POP
     POP_JUMP_FORWARD_IF_FALSE POP_JUMP_FORWARD_IF_TRUE POP_JUMP_BACKWARD_IF_FALSE POP_JUMP_BACKWARD_IF_TRUE
     POP_JUMP_FORWARD_IF_NONE POP_JUMP_FORWARD_IF_NOT_NONE POP_JUMP_BACKWARD_IF_NONE POP_JUMP_BACKWARD_IF_NOT_NONE
-""".split())
-_CALLS = frozenset(("CALL", "CALL_FUNCTION_EX"))
+""".split()) | frozenset("""
+    POP_JUMP_IF_FALSE POP_JUMP_IF_TRUE POP_JUMP_IF_NONE POP_JUMP_IF_NOT_NONE END_FOR TO_BOOL LOAD_FAST_AND_CLEAR
+    FORMAT_SIMPLE FORMAT_WITH_SPEC CONVERT_VALUE SET_FUNCTION_ATTRIBUTE
+""".split())  # 3.12, 3.13 (SET_FUNCTION_ATTRIBUTE: on the function MAKE_FUNCTION just made)
+# 3.12+: a comprehension is inlined. LIST_APPEND, SET_ADD and MAP_ADD append to the list, set or dict it builds
+# on the value stack, which nothing else can reach (in 3.11 they ran in the comprehension's own frame: a call).
+# Its cleanup's RERAISE carries the line too; it runs only after an exception was raised (an event of its own).
+_PURE_SINCE_312 = frozenset(("LIST_APPEND", "SET_ADD", "MAP_ADD", "RERAISE"))
+_CALLS = frozenset(("CALL", "CALL_FUNCTION_EX", "CALL_KW"))
 # Instructions without a line run between the events of whatever line comes before them; these are harmless.
 _LINELESS_OK = _PURE | frozenset(("PUSH_EXC_INFO", "POP_EXCEPT", "RERAISE", "CHECK_EXC_MATCH", "WITH_EXCEPT_START"))
+# what the slot-storing instructions are (stores: a condition on such a local is not about what the line used)
+_SLOT_STORES = frozenset(("STORE_FAST", "DELETE_FAST", "LOAD_FAST_AND_CLEAR"))
 
 # Condition kinds, checked by the core at the event that ends a run of the line, on the local in `slot`
 # (`key`: -1, or METHOD's type bits):
@@ -64,21 +76,49 @@ def _augmented(ins):
     return ins.opname == "BINARY_OP" and ins.argrepr.endswith("=")
 
 
+# One instruction in 3.11's terms: `end` is where the next one starts (caches included), in bytes.
+Instruction = collections.namedtuple("Instruction", "opname argval argrepr offset end")
+
+# 3.13's pairs of loads and stores in one instruction, split in two (argval: the two names)
+_PAIRS = {"LOAD_FAST_LOAD_FAST": ("LOAD_FAST", "LOAD_FAST"), "STORE_FAST_LOAD_FAST": ("STORE_FAST", "LOAD_FAST"),
+          "STORE_FAST_STORE_FAST": ("STORE_FAST", "STORE_FAST")}
+
+
+def _instructions(code):
+    """The code's instructions as Instruction tuples: 3.12's method form of LOAD_ATTR is 3.11's LOAD_METHOD, and
+    3.13's paired instructions are two at the same offset."""
+    import dis  # here, not at start-up: only line steps need it
+
+    found = list(dis.get_instructions(code))
+    size = len(code.co_code)
+    out = []
+    for k, ins in enumerate(found):
+        end = found[k + 1].offset if k + 1 < len(found) else size
+        name = ins.opname
+        if name == "LOAD_ATTR" and sys.version_info >= (3, 12) and (ins.arg or 0) & 1:
+            name = "LOAD_METHOD"
+        pair = _PAIRS.get(name)
+        if pair is not None and isinstance(ins.argval, tuple) and len(ins.argval) == 2:
+            for half, value in zip(pair, ins.argval):
+                out.append(Instruction(half, value, str(value), ins.offset, end))
+            continue
+        out.append(Instruction(name, ins.argval, ins.argrepr, ins.offset, end))
+    return out
+
+
 def line_effects(code):
     """{line: (((start, end), ...), ((kind, slot, key), ...))} for the lines that change no existing object when
     their conditions hold and their calls (instruction ranges in code units, caches included) enter Python
     functions. Lines not in the dict may change anything. None: unusable (a line-less instruction may write)."""
-    import dis  # here, not at start-up: only line steps need it
-
     lines = offset_lines(code)
     varnames = code.co_varnames
-    instructions = list(dis.get_instructions(code))
-    ends = [ins.offset for ins in instructions[1:]] + [len(code.co_code)]
+    instructions = _instructions(code)
+    pure = _PURE | (_PURE_SINCE_312 if sys.version_info >= (3, 12) else frozenset())
     method_calls = _method_calls(instructions, varnames)  # CALL index -> (local, method name)
-    stores = {}  # line -> [slot, ...] of every STORE_FAST / DELETE_FAST
+    stores = {}  # line -> [slot, ...] of every instruction that rebinds a plain local
     for ins in instructions:
         line = lines.get(ins.offset)
-        if ins.opname in ("STORE_FAST", "DELETE_FAST") and line is not None and ins.argval in varnames:
+        if ins.opname in _SLOT_STORES and line is not None and ins.argval in varnames:
             stores.setdefault(line, []).append(varnames.index(ins.argval))
     effects, impure = {}, set()
     for i, ins in enumerate(instructions):
@@ -88,7 +128,7 @@ def line_effects(code):
                 return None
             continue
         calls, conditions = effects.setdefault(line, ([], []))
-        if name in _PURE or (name == "BINARY_OP" and not _augmented(ins)):  # `a + b` builds anew
+        if name in pure or (name == "BINARY_OP" and not _augmented(ins)):  # `a + b` builds anew
             continue
         if name in _CALLS:
             method = method_calls.get(i)
@@ -101,7 +141,7 @@ def line_effects(code):
                         writes |= METHOD_TYPES[type_name] if table[method_name] else 0
                 conditions.append((METHOD, slot, types | writes << 4))
                 continue
-            calls.append((ins.offset // 2, ends[i] // 2))
+            calls.append((ins.offset // 2, ins.end // 2))
             continue
         found = _condition(instructions, i, varnames, stores.get(line, ()))
         if found is None:
@@ -130,8 +170,10 @@ def _method_calls(instructions, varnames):
         while j < len(instructions) and instructions[j].opname in _SIMPLE_ARGUMENTS and not _augmented(
                 instructions[j]):
             j += 1
-        if j + 1 < len(instructions) and instructions[j].opname == "PRECALL" and instructions[j + 1].opname == "CALL":
-            found[j + 1] = (varnames.index(receiver), ins.argval)
+        if j < len(instructions) and instructions[j].opname == "PRECALL":  # 3.11
+            j += 1
+        if j < len(instructions) and instructions[j].opname == "CALL":
+            found[j] = (varnames.index(receiver), ins.argval)
     return found
 
 
@@ -195,6 +237,9 @@ def _condition(instructions, i, varnames, line_stores):
             elif op.opname != "BINARY_OP":
                 return None
         return conditions
+    if name == "BINARY_SLICE":  # 3.12+: container, start, stop (a dict's __missing__ may see a slice as a key)
+        slot = operand(2)
+        return None if slot is None else [(SUBSCRIPT, slot, -1)]
     if name == "FOR_ITER":
         return [(FOR_LOOP, -1, -1)]
     if name == "BINARY_OP":  # augmented: `x += y` may extend the list in x; not when x then holds a scalar

@@ -2,10 +2,13 @@
  * place. A tracked container or instance read (with everything below it) at the clock's current value cannot
  * have changed since, so wcf_refresh_entry() skips it (see wcf_values.c).
  *
- * Only under settrace on CPython 3.11, where every Python frame, traced or not, reports its call and return to
- * the trace function. The code that ran between two events is one stretch of one line of one frame: 3.11
- * raises a line event whenever another line starts and at every backward jump, so a stretch only runs forward
- * from where it started. It leaves the clock alone when:
+ * It needs every start of Python code to be seen:
+ *   - under settrace (3.11), every Python frame, traced or not, reports its call and return;
+ *   - under sys.monitoring (3.12, 3.13), PY_START and PY_RESUME stay on for code outside the recording while
+ *     the clock is on (wcf_trace.c); the first time one is turned off, the clock is off for good.
+ * The code that ran between two events is one stretch of one line of one frame: a line event comes whenever
+ * another line starts and at every backward jump (sys.monitoring's JUMP within a line is made one), so a
+ * stretch only runs forward from where it started. It leaves the clock alone when:
  *   - it is a recorded frame's prologue (a fresh call up to its first line), or
  *   - it ran in a line that line_effects.py finds cannot write, whose conditions on locals hold now, and each
  *     of the line's calls after the stretch's start was seen entering a Python function straight from the
@@ -15,7 +18,7 @@
  *   - and no other thread took the GIL in between, and no other program thread exists (the recorder's own
  *     threads touch no program object).
  * Anything else moves it: calls into or returns through C code, unrecorded frames, generators resuming,
- * exceptions, watch(). Under sys.monitoring (3.12+) it moves at every step. */
+ * exceptions, watch(). */
 #include "wcf_core.h"
 
 enum { IV_DIRTY = WCF_IV_DIRTY, IV_PROLOGUE, IV_LINE, IV_AFTER_CALL };
@@ -32,7 +35,10 @@ void wcf_clock_init(Core *c)
     c->iv_mode = IV_DIRTY;
     c->iv_rec = NULL;
     const char *off = getenv("WATERCODEFLOW_MUTATION_CLOCK");
-    c->clock_on = WCF_CLOCK_SUPPORTED && !c->monitoring && c->scan_lines && !(off != NULL && off[0] == '0');
+    c->clock_wanted = c->scan_lines && !(off != NULL && off[0] == '0');
+    /* From 3.12 settrace is built on sys.monitoring and its line events at backward jumps do not say where the
+     * code goes on: the clock is judged under the C core's own sys.monitoring callbacks only there. */
+    c->clock_on = c->clock_wanted && PY_VERSION_HEX < 0x030C0000;
 }
 
 static int long_at(PyObject *tuple, Py_ssize_t i, long *out)
@@ -198,7 +204,7 @@ static int condition_holds(Core *c, const int32_t *cond, _PyInterpreterFrame *f,
 /* Did the stretch of code since the last event, which ran in iv_rec's frame, leave every existing object as
  * it was (but the ones it marks to be read again)? `callee`: for a call event, the frame being entered. A call
  * event that is the line's next call entering Python straight from it moves r->calls_done on. */
-static int stretch_pure(Core *c, PyFrameObject *callee, int what)
+static int stretch_pure(Core *c, _PyInterpreterFrame *callee, int what)
 {
     FrameRecord *r = c->iv_rec;
     if (c->iv_mode == IV_PROLOGUE)
@@ -226,8 +232,8 @@ static int stretch_pure(Core *c, PyFrameObject *callee, int what)
         if (!condition_holds(c, &ci->le_conds[3 * j], f, what))
             return 0;
     int next = r->calls_done;
-    if (callee != NULL && next < ncalls && !wcf_entered_from_c(wcf_iframe(callee)) &&
-        !(wcf_frame_code(callee)->co_flags & WCF_CO_GENERATOR_LIKE)) {
+    if (callee != NULL && next < ncalls && !wcf_entered_from_c(callee) &&
+        !(wcf_iframe_code(callee)->co_flags & WCF_CO_GENERATOR_LIKE)) {
         /* the line's next call, entering a Python function straight from it? */
         int lasti = wcf_iframe_lasti(f);
         if (lasti >= calls[2 * next] && lasti < calls[2 * next + 1]) {
@@ -243,7 +249,7 @@ static int stretch_pure(Core *c, PyFrameObject *callee, int what)
  * kept while the interpreter's newest thread state is the same: a new thread is added at the head. */
 static int only_thread(Core *c)
 {
-    PyThreadState *ts = wcf_tstate();
+    PyThreadState *ts = (PyThreadState *)c->owner;
     PyThreadState *head = PyInterpreterState_ThreadHead(ts->interp);
     if (head == c->ot_head && ts == c->ot_self && c->nuntraced == c->ot_nuntraced)
         return c->ot_alone;
@@ -258,21 +264,34 @@ static int only_thread(Core *c)
     return alone;
 }
 
-/* Called by the settrace function for each event before the event is handled, so that its reads see the
- * clock; r: the event frame's record (NULL: not recorded), line: a line event's line. */
-void wcf_clock_event(Core *c, PyFrameObject *frame, int what, FrameRecord *r, int line)
+/* sys.monitoring: may the starts of a code object outside the recording go unreported from now on (DISABLE)?
+ * Not while the clock is judged. Once another program thread lives, it cannot be judged anyway: then the
+ * clock is turned off for the rest of the run, and they may. */
+int wcf_clock_release(Core *c)
+{
+    if (!c->clock_on)
+        return 1;
+    if (only_thread(c))
+        return 0;
+    c->clock_on = 0;
+    wcf_clock_tick(c);
+    return 1;
+}
+
+/* Called by the event sources for each event before the event is handled, so that its reads see the clock.
+ * f: the event's frame; r: its record (NULL: not recorded); line: a line event's line; start: where in f the
+ * code that runs next starts, for a line event made of a backward jump (-1: at f's current instruction). */
+void wcf_clock_event(Core *c, _PyInterpreterFrame *f, int what, FrameRecord *r, int line, int start)
 {
     int pure = 0;
     if (!c->ot_alone)
         only_thread(c); /* asked again now and then (wcf_clock_on_event): a thread may have ended or be ours */
-    unsigned long switches = wcf_gil_switches();
+    unsigned long switches = wcf_gil_switches((PyThreadState *)c->owner);
     if (c->iv_mode != IV_DIRTY && what != PyTrace_EXCEPTION && switches == c->iv_switches) {
         /* the stretch must have run in iv_rec's frame: the event's own, or a call's caller */
-        PyObject *expected = c->iv_rec->frame;
-        int in_frame = what == PyTrace_CALL
-                           ? wcf_iframe(frame)->previous == wcf_iframe((PyFrameObject *)expected)
-                           : (PyObject *)frame == expected;
-        pure = in_frame && only_thread(c) && stretch_pure(c, what == PyTrace_CALL ? frame : NULL, what);
+        _PyInterpreterFrame *expected = wcf_iframe((PyFrameObject *)c->iv_rec->frame);
+        int in_frame = what == PyTrace_CALL ? f->previous == expected : f == expected;
+        pure = in_frame && only_thread(c) && stretch_pure(c, what == PyTrace_CALL ? f : NULL, what);
     }
     c->iv_switches = switches;
     if (!pure) {
@@ -284,22 +303,21 @@ void wcf_clock_event(Core *c, PyFrameObject *frame, int what, FrameRecord *r, in
     c->iv_mode = IV_DIRTY;
     c->iv_rec = NULL;
     if (what == PyTrace_LINE && r != NULL) {
-        _PyInterpreterFrame *f = wcf_iframe(frame);
         c->iv_mode = IV_LINE;
         c->iv_rec = r;
         c->iv_line = line;
         r->calls_done = CALLS_UNRESOLVED;
-        r->line_start = wcf_iframe_lasti(f);
+        r->line_start = start >= 0 ? start : wcf_iframe_lasti(f);
         /* the value stack's top, above the locals (a stack slot may hold NULL) */
         int depth = wcf_iframe_stack_depth(f);
         c->iv_depth = depth;
         c->iv_tos = depth > wcf_iframe_code(f)->co_nlocalsplus ? f->localsplus[depth - 1] : NULL;
-    } else if (what == PyTrace_RETURN && r != NULL && !wcf_entered_from_c(wcf_iframe(frame)) &&
-               r->thread->depth >= 2 && r->thread->stack[r->thread->depth - 1] == r) {
+    } else if (what == PyTrace_RETURN && r != NULL && !wcf_entered_from_c(f) && r->thread->depth >= 2 &&
+               r->thread->stack[r->thread->depth - 1] == r) {
         /* back in the caller's line, after its call */
         FrameRecord *parent = r->thread->stack[r->thread->depth - 2];
         if (parent->frame != NULL && parent->prev_line >= 0 &&
-            wcf_iframe(frame)->previous == wcf_iframe((PyFrameObject *)parent->frame)) {
+            f->previous == wcf_iframe((PyFrameObject *)parent->frame)) {
             c->iv_mode = IV_AFTER_CALL;
             c->iv_rec = parent;
             c->iv_line = parent->prev_line;
@@ -309,9 +327,9 @@ void wcf_clock_event(Core *c, PyFrameObject *frame, int what, FrameRecord *r, in
 }
 
 /* After a call event: a recorded, fresh frame runs its prologue next; anything else may write. */
-void wcf_clock_entered(Core *c, PyFrameObject *frame, FrameRecord *r)
+void wcf_clock_entered(Core *c, _PyInterpreterFrame *f, FrameRecord *r)
 {
-    if (r != NULL && !(wcf_frame_code(frame)->co_flags & WCF_CO_GENERATOR_LIKE)) {
+    if (r != NULL && !(wcf_iframe_code(f)->co_flags & WCF_CO_GENERATOR_LIKE)) {
         c->iv_mode = IV_PROLOGUE;
         c->iv_rec = r;
     }

@@ -103,17 +103,21 @@ static inline int wcf_exception_pending(PyThreadState *ts)
 #endif
 }
 
+/* The interpreter frame running in `ts` (a sys.monitoring callback's frame), without making a frame object. */
+static inline _PyInterpreterFrame *wcf_current_iframe(PyThreadState *ts)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return ts->current_frame;
+#else
+    return ts->cframe != NULL ? ts->cframe->current_frame : NULL;
+#endif
+}
+
 /* The frame object of the Python frame running in `ts` (sys.monitoring callbacks are called from it), or
  * NULL when the interpreter has not made one yet (then PyEval_GetFrame() makes it). */
 static inline PyFrameObject *wcf_current_frame_object(PyThreadState *ts)
 {
-#if PY_VERSION_HEX >= 0x030D0000
-    _PyInterpreterFrame *f = ts->current_frame;
-#elif PY_VERSION_HEX >= 0x030C0000
-    _PyInterpreterFrame *f = ts->cframe != NULL ? ts->cframe->current_frame : NULL;
-#else
-    _PyInterpreterFrame *f = ts->cframe != NULL ? ts->cframe->current_frame : NULL;
-#endif
+    _PyInterpreterFrame *f = wcf_current_iframe(ts);
     return f != NULL ? f->frame_obj : NULL;
 }
 
@@ -123,20 +127,22 @@ static inline int wcf_frame_lasti(PyFrameObject *frame) { return PyFrame_GetLast
 /* The same for an executing frame, in code units (2 bytes), without the frame object. */
 static inline int wcf_iframe_lasti(_PyInterpreterFrame *f) { return _PyInterpreterFrame_LASTI(f); }
 
-/* The mutation clock (wcf_clock.c) needs to know, under settrace, whether a frame was entered from C code rather
- * than pushed by the eval loop for a call instruction, and how deep its value stack is. 3.11 only. */
+/* The mutation clock (wcf_clock.c) needs to know whether a frame was entered from C code rather than pushed by
+ * the eval loop for a call instruction, and how deep its value stack is at a line event. */
 #if PY_VERSION_HEX < 0x030C0000
-#define WCF_CLOCK_SUPPORTED 1
 static inline int wcf_entered_from_c(_PyInterpreterFrame *f) { return f->is_entry; }
-/* localsplus entries in use (locals, cells, then the value stack) while a trace function runs; -1: unknown */
-static inline int wcf_iframe_stack_depth(_PyInterpreterFrame *f) { return f->stacktop; }
 #else
-#define WCF_CLOCK_SUPPORTED 0
-static inline int wcf_entered_from_c(_PyInterpreterFrame *f) { (void)f; return 1; }
-static inline int wcf_iframe_stack_depth(_PyInterpreterFrame *f) { (void)f; return -1; }
+/* from 3.12 the eval loop, entered from C, puts a shim frame owned by the C stack below the first frame */
+static inline int wcf_entered_from_c(_PyInterpreterFrame *f)
+{
+    return f->previous == NULL || f->previous->owner == FRAME_OWNED_BY_CSTACK;
+}
 #endif
-/* wcf_gil.c: how many times the GIL went to another thread (3.11; 0 elsewhere) */
-unsigned long wcf_gil_switches(void);
+/* localsplus entries in use (locals, cells, then the value stack) while a trace function or a LINE / JUMP
+ * callback runs (the interpreter stores it before the call); -1: unknown */
+static inline int wcf_iframe_stack_depth(_PyInterpreterFrame *f) { return f->stacktop; }
+/* wcf_gil.c: how many times the GIL of ts's interpreter went to another thread */
+unsigned long wcf_gil_switches(PyThreadState *ts);
 
 /* ma_version_tag changes with every mutation of a dict (CPython 3.6-3.13; deprecated for extensions from 3.12
  * but still maintained there). Equal tags mean the dict was not modified in between. */

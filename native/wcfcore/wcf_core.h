@@ -268,7 +268,8 @@ typedef struct Core {
     int nfree_tracked;
     int in_flush;
     /* the mutation clock (wcf_clock.c) */
-    int clock_on;      /* judged by settrace events (3.11); else it moves at every step */
+    int clock_on;      /* judged by the events (line steps, one tool); else it moves at every step */
+    int clock_wanted;  /* line steps and not turned off by WATERCODEFLOW_MUTATION_CLOCK=0 */
     uint64_t mclock;
     int iv_mode;       /* what ran since the last event: IV_* in wcf_clock.c */
     struct FrameRecord *iv_rec; /* in which recorded frame */
@@ -339,19 +340,24 @@ const char *wcf_utf8(PyObject *text, Py_ssize_t *len, PyObject **keep);
 
 /* wcf_clock.c: the mutation clock */
 void wcf_clock_init(Core *c);
-void wcf_clock_event(Core *c, PyFrameObject *frame, int what, FrameRecord *r, int line);
-void wcf_clock_entered(Core *c, PyFrameObject *frame, FrameRecord *r);
+void wcf_clock_event(Core *c, _PyInterpreterFrame *f, int what, FrameRecord *r, int line, int start);
+void wcf_clock_entered(Core *c, _PyInterpreterFrame *f, FrameRecord *r);
 void wcf_clock_tick(Core *c);
+int wcf_clock_release(Core *c);
 #define WCF_IV_DIRTY 0
 
-/* The settrace function's entry to the clock: judging pays only while some function has a container or an
- * instance in a local, and can succeed only while no other program thread lives; otherwise the clock moves. */
-static inline void wcf_clock_on_event(Core *c, PyFrameObject *frame, int what, FrameRecord *r, int line)
+/* The event sources' entry to the clock (events in settrace's terms: PyTrace_CALL, _LINE, _RETURN, _EXCEPTION;
+ * see wcf_clock_event): judging pays only while some function has a container or an instance in a local, and
+ * can succeed only while no other program thread lives; otherwise the clock moves. (Judging also while
+ * objects with nested objects are tracked, such as trees a function returns, saved fewer re-reads than it
+ * cost on the recursion benchmark.) */
+static inline void wcf_clock_on_event(Core *c, _PyInterpreterFrame *f, int what, FrameRecord *r, int line,
+                                      int start)
 {
     /* while other program threads live, the clock moves at every event: they are looked for again now and then */
     if (c->nmutable_locals > 0 && (c->ot_alone || ++c->ot_countdown >= 4096)) {
         c->ot_countdown = 0;
-        wcf_clock_event(c, frame, what, r, line);
+        wcf_clock_event(c, f, what, r, line, start);
         return;
     }
     c->mclock++;

@@ -55,19 +55,19 @@ int wcf_trace_function(PyObject *obj, PyFrameObject *frame, int what, PyObject *
     switch (what) {
     case PyTrace_CALL:
         if (c->clock_on)
-            wcf_clock_on_event(c, frame, what, NULL, 0);
+            wcf_clock_on_event(c, wcf_iframe(frame), what, NULL, 0, -1);
         r = wcf_on_call(c, (PyObject *)frame);
         if (r == NULL || !c->scan_lines)
             frame->f_trace_lines = 0; /* no line events for code that is not recorded */
         if (c->clock_on)
-            wcf_clock_entered(c, frame, r);
+            wcf_clock_entered(c, wcf_iframe(frame), r);
         break;
     case PyTrace_LINE:
         r = wcf_ptrmap_get(&c->live, frame);
         {
             int line = PyFrame_GetLineNumber(frame);
             if (c->clock_on)
-                wcf_clock_on_event(c, frame, what, r, line);
+                wcf_clock_on_event(c, wcf_iframe(frame), what, r, line, -1);
             if (r != NULL)
                 wcf_on_line(c, r, line);
         }
@@ -75,7 +75,7 @@ int wcf_trace_function(PyObject *obj, PyFrameObject *frame, int what, PyObject *
     case PyTrace_RETURN:
         r = wcf_ptrmap_get(&c->live, frame);
         if (c->clock_on)
-            wcf_clock_on_event(c, frame, what, r, 0);
+            wcf_clock_on_event(c, wcf_iframe(frame), what, r, 0, -1);
         if (r == NULL)
             break;
         if (arg == NULL) { /* the frame is left by an exception */
@@ -94,7 +94,7 @@ int wcf_trace_function(PyObject *obj, PyFrameObject *frame, int what, PyObject *
         break;
     case PyTrace_EXCEPTION:
         if (c->clock_on)
-            wcf_clock_on_event(c, frame, what, NULL, 0);
+            wcf_clock_on_event(c, wcf_iframe(frame), what, NULL, 0, -1);
         r = wcf_ptrmap_get(&c->live, frame);
         if (r != NULL && arg != NULL && PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) == 3)
             wcf_on_exception(c, r, PyTuple_GET_ITEM(arg, 1), PyTuple_GET_ITEM(arg, 2));
@@ -155,15 +155,36 @@ static int code_recorded(Core *c, PyObject *code)
         PyErr_Restore(saved_type, saved_value, saved_tb);                                                  \
     return result != NULL ? result : Py_NewRef(Py_None);
 
+/* The clock (wcf_clock.c) hears each event before it is handled, in settrace's terms. */
+static void clock_hears(Core *c, PyThreadState *ts, int what, FrameRecord *r, int line, int start)
+{
+    _PyInterpreterFrame *f = wcf_current_iframe(ts);
+    if (f == NULL)
+        wcf_clock_tick(c);
+    else
+        wcf_clock_on_event(c, f, what, r, line, start);
+}
+
+/* PY_START and PY_RESUME */
 static PyObject *on_start(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     BEGIN_CALLBACK(2)
     if (!code_recorded(c, args[0])) {
-        result = disable(c);
+        /* Code outside the recording can change anything: while the clock is judged, each of its starts must
+         * be heard (wcf_clock_release) */
+        if (wcf_clock_release(c))
+            result = disable(c);
+        else
+            clock_hears(c, ts, PyTrace_CALL, NULL, 0, -1);
     } else {
         PyFrameObject *frame = current_frame(ts);
-        if (frame != NULL)
-            wcf_on_call(c, (PyObject *)frame);
+        if (c->clock_on)
+            clock_hears(c, ts, PyTrace_CALL, NULL, 0, -1);
+        if (frame != NULL) {
+            FrameRecord *r = wcf_on_call(c, (PyObject *)frame);
+            if (c->clock_on)
+                wcf_clock_entered(c, wcf_iframe(frame), r);
+        }
     }
     END_CALLBACK()
 }
@@ -171,6 +192,8 @@ static PyObject *on_start(PyObject *self, PyObject *const *args, Py_ssize_t narg
 static PyObject *on_throw(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     BEGIN_CALLBACK(3)
+    if (c->clock_on)
+        clock_hears(c, ts, PyTrace_EXCEPTION, NULL, 0, -1);
     if (code_recorded(c, args[0])) {
         PyFrameObject *frame = current_frame(ts);
         if (frame != NULL)
@@ -183,10 +206,12 @@ static PyObject *leave_callback(PyObject *self, PyObject *const *args, Py_ssize_
 {
     BEGIN_CALLBACK(3)
     FrameRecord *r = current_record(c, ts);
+    if (c->clock_on)
+        clock_hears(c, ts, PyTrace_RETURN, r, 0, -1);
     if (r != NULL)
         wcf_on_return(c, r, args[2], is_yield);
     else if (!code_recorded(c, args[0]))
-        result = disable(c);
+        result = disable(c); /* the code's start was heard (on_start): its return need not be */
     END_CALLBACK()
 }
 
@@ -203,6 +228,8 @@ static PyObject *on_yield(PyObject *self, PyObject *const *args, Py_ssize_t narg
 static PyObject *on_raise(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     BEGIN_CALLBACK(3)
+    if (c->clock_on)
+        clock_hears(c, ts, PyTrace_EXCEPTION, NULL, 0, -1);
     FrameRecord *r = current_record(c, ts);
     if (r != NULL) {
         PyObject *tb = PyException_GetTraceback(args[2]);
@@ -215,6 +242,8 @@ static PyObject *on_raise(PyObject *self, PyObject *const *args, Py_ssize_t narg
 static PyObject *on_stop_iteration(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     BEGIN_CALLBACK(3)
+    if (c->clock_on)
+        clock_hears(c, ts, PyTrace_EXCEPTION, NULL, 0, -1);
     /* The interpreter ended a generator/await without raising; settrace reports it as an exception event,
      * so the recording does too. */
     FrameRecord *r = current_record(c, ts);
@@ -232,6 +261,8 @@ static PyObject *on_stop_iteration(PyObject *self, PyObject *const *args, Py_ssi
 static PyObject *on_unwind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     BEGIN_CALLBACK(3)
+    if (c->clock_on)
+        clock_hears(c, ts, PyTrace_EXCEPTION, NULL, 0, -1);
     FrameRecord *r = current_record(c, ts);
     if (r != NULL)
         wcf_on_unwind(c, r);
@@ -242,8 +273,11 @@ static PyObject *on_line(PyObject *self, PyObject *const *args, Py_ssize_t nargs
 {
     BEGIN_CALLBACK(2)
     FrameRecord *r = current_record(c, ts);
+    int line = (int)PyLong_AsLong(args[1]);
+    if (c->clock_on)
+        clock_hears(c, ts, PyTrace_LINE, r, line, -1);
     if (r != NULL)
-        wcf_on_line(c, r, (int)PyLong_AsLong(args[1]));
+        wcf_on_line(c, r, line);
     else if (!code_recorded(c, args[0]))
         result = disable(c);
     END_CALLBACK()
@@ -262,6 +296,9 @@ static PyObject *on_jump(PyObject *self, PyObject *const *args, Py_ssize_t nargs
         int line = PyCode_Addr2Line(code, (int)destination);
         if (line >= 0 && line == PyCode_Addr2Line(code, (int)source)) {
             FrameRecord *r = current_record(c, ts);
+            /* the code that runs next starts at the destination (the frame may still be at the jump) */
+            if (c->clock_on)
+                clock_hears(c, ts, PyTrace_LINE, r, line, (int)(destination / 2));
             if (r != NULL)
                 wcf_on_line(c, r, line);
         } else {

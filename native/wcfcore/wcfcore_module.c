@@ -251,7 +251,7 @@ static PyObject *core_monitoring_callbacks(Core *c, PyObject *unused)
 {
     (void)unused;
     c->monitoring = 1;
-    c->clock_on = 0; /* sys.monitoring does not report every frame: the clock moves at every step */
+    c->clock_on = c->clock_wanted; /* judged by these callbacks (wcf_clock.c) */
     return wcf_monitoring_callbacks(c);
 }
 

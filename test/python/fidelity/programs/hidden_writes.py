@@ -1,13 +1,15 @@
 # Fidelity program: writes to containers that no Python-level event reveals, next to lines that cannot write.
-# The C core's mutation clock (3.11) skips re-reading containers after code that cannot have written; every
-# case here must still be seen at the next step: a callable iterator that pops, an alias extended in place by
-# +=, a C call before a Python call on one line, a stdlib function (not recorded) that shuffles, a user __eq__
-# and a sort key that write, a generator that appends, a write deep in a tree that read-only recursion walks
-# before and after, a write followed by an exception, item writes into a row a caller's grid holds, a slice
-# assignment that drains a popping iterator, and loops over builtin containers next to one over a popping
-# iterator, builtin methods that write (append, pop, setdefault, discard) or do not (get, copy) on locals a
-# caller also holds. (A defaultdict filled by a read is in twin_programs/hidden_dict_writes.py: the reference shows it
-# by repr.)
+# The C core's mutation clock skips re-reading containers after code that cannot have written; every case here
+# must still be seen at the next step: a callable iterator that pops, an alias extended in place by +=, a C
+# call before a Python call on one line, a stdlib function (not recorded) that shuffles, a user __eq__ and a
+# sort key that write, a generator that appends, a write deep in a tree that read-only recursion walks before
+# and after, a write followed by an exception, item writes into a row a caller's grid holds, a slice assignment
+# that drains a popping iterator, and loops over builtin containers next to one over a popping iterator,
+# builtin methods that write (append, pop, setdefault, discard) or do not (get, copy) on locals a caller also
+# holds, one-line loops and comprehensions that write through a C call, and a standard library descriptor
+# (cached_property) that stores into the instance. (A defaultdict filled by a read is in
+# twin_programs/hidden_dict_writes.py: the reference shows it by repr.)
+import functools
 import random
 from collections import UserList
 
@@ -100,6 +102,34 @@ def methods(holder):
     return seen_before, gone, snapshot
 
 
+def one_line_loops(rows, out):
+    # a loop on one line jumps back within the line: under sys.monitoring a JUMP event, not a LINE event, starts
+    # each pass, and the pass's C call (extend) must count; an inlined comprehension (3.12+) the same
+    for r in rows: out.extend(r)
+    n = 0
+    while n < 2: n += 1; out.extend([n])
+    done = [out.extend([k]) for k in range(2)]
+    sizes = [len(r) for r in rows]
+    return n, done, sizes
+
+
+# functools.cached_property.__get__ (standard library, not recorded) stores the value in the instance; its
+# function is a builtin, so no recorded code runs either. Made by type(): a class body would show the
+# descriptor, whose lock displays differently from run to run on 3.11.
+Lazy = type("Lazy", (), {"value": functools.cached_property(bool)})
+
+
+def lazies():
+    # twice: the second time, the interpreter no longer reports the lines of __get__ (they are not recorded),
+    # only that it starts
+    states = []
+    for _ in range(2):
+        lazy = Lazy()
+        got = lazy.value
+        states.append((vars(lazy), got))
+    return states
+
+
 def main():
     tree = build(3)
     before = walk(tree, 0)
@@ -139,8 +169,11 @@ def main():
     looped = loops([1, 2, 3])
     holder = {"items": [1], "index": {"a": 1}, "tags": {"x"}}
     method_results = methods(holder)
+    out = [0]
+    loop_results = one_line_loops([[1], [2, 3]], out)
+    lazy_states = lazies()
     return (before, after, got, first is second, alias, n, wrapped, same, order, target, head, rest, caught, seen,
-            grid, table, other, drained, looped, holder, method_results)
+            grid, table, other, drained, looped, holder, method_results, out, loop_results, lazy_states)
 
 
 if __name__ == "__main__":
