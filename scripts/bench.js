@@ -27,7 +27,7 @@ const extra = process.argv.slice(2);
 const benchPy = path.join('scripts', 'bench.py');
 const p313 = '/root/.pyenv/versions/3.13.0/bin/python3';
 run('Recorder: plain vs recorded, C core (issue 2)', python, [benchPy, '--python', python, ...extra]);
-if (fs.existsSync(p313)) run('Recorder: plain vs recorded, C core, CPython 3.13 (issue 2)', python, [benchPy, '--python', p313, '--only', 'compute,tight_loop,recursion,many_locals,threads,io_bound', ...extra]);
+if (fs.existsSync(p313)) run('Recorder: plain vs recorded, C core, CPython 3.13 (issue 2)', python, [benchPy, '--python', p313, '--only', 'compute,tight_loop,recursion,many_locals,threads,io_bound,object_graph', ...extra]);
 else console.log(`\n== CPython 3.13\nSKIP: ${p313} not found`);
 if (fs.existsSync('/usr/bin/python3')) run('Recorder: numpy_train with buffer tracking, C core (issues 2, 5)', python, [benchPy, '--python', '/usr/bin/python3', '--only', 'numpy_train', ...extra]);
 run('Recorder: plain vs recorded, pure-Python core, reduced sizes (issue 2)', python, [benchPy, '--python', python, '--core', 'python', '--small', '--runs', '1', '--only', 'compute,tight_loop,many_locals', ...extra]);

@@ -31,7 +31,7 @@ WORKLOADS = [
     ("object_graph", os.path.join(ROOT, "scripts", "bench_workloads", "object_graph.py"), ["10000"]),
 ]
 MODES = ["lite", "balanced", "deep"]
-# On CPython 3.11 the C core's mutation clock can be turned off: one more row shows what it saves.
+# The C core's mutation clock can be turned off: one more row shows what it saves.
 NO_CLOCK_MODE = "bal-noclk"
 
 # Runs a command, reports wall time and the child's peak RSS (ru_maxrss of the waited child only).
@@ -171,7 +171,7 @@ def main():
             continue
         wl_args = small_args if args.small else []
         plain = []
-        modes = MODES + ([NO_CLOCK_MODE] if args.core == "c" and version.startswith("Python 3.11") else [])
+        modes = MODES + ([NO_CLOCK_MODE] if args.core == "c" else [])
         for mode in modes:
             rec = os.path.join(tmp, "%s-%s.wcf" % (name, mode))
             runs = []
@@ -211,7 +211,7 @@ def main():
     shutil.rmtree(tmp, ignore_errors=True)
     print("ratio = median recorded wall / median plain wall (both include interpreter start-up); B/line = file bytes"
           " / line steps; ingest = (steps + value changes) / recorded wall time (file closed and queryable at exit)")
-    print("%s = balanced with the C core's mutation clock off (WATERCODEFLOW_MUTATION_CLOCK=0; CPython 3.11 only)"
+    print("%s = balanced with the C core's mutation clock off (WATERCODEFLOW_MUTATION_CLOCK=0)"
           % NO_CLOCK_MODE)
     if floor_dir:
         print("floor = the same run under the interpreter's hooks (%s) with C callbacks that do nothing, line events"
