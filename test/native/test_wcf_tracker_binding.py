@@ -207,13 +207,21 @@ class NumpyWrites(unittest.TestCase):
 
     @per_mechanism
     def test_page_granular_without_shadow(self, tracker):
-        a = np.zeros(8192, dtype=np.uint8)
-        address, _, _ = tracker.watch(a, "a", shadow=False)
-        a[5000] = 1
-        page_start = (address + 5000) // mmap.PAGESIZE * mmap.PAGESIZE
-        start = max(page_start, address) - address
-        end = min(page_start + mmap.PAGESIZE, address + a.nbytes) - address
-        self.assertEqual(tracker.collect(), {"a": [(start, end - start)]})
+        # In pages of their own (an anonymous mapping), at an offset: without a shadow copy every write to a
+        # page the buffer touches counts, so a heap array would also report writes to its neighbours there.
+        pages = mmap.mmap(-1, 4 * mmap.PAGESIZE)
+        a = np.frombuffer(pages, dtype=np.uint8, count=8192, offset=100)
+        try:
+            address, _, _ = tracker.watch(a, "a", shadow=False)
+            a[5000] = 1
+            page_start = (address + 5000) // mmap.PAGESIZE * mmap.PAGESIZE
+            start = max(page_start, address) - address
+            end = min(page_start + mmap.PAGESIZE, address + a.nbytes) - address
+            self.assertEqual(tracker.collect(), {"a": [(start, end - start)]})
+        finally:
+            tracker.unwatch("a")
+            del a
+            pages.close()
 
 
 class OtherBuffers(unittest.TestCase):
