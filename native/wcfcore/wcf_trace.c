@@ -1,6 +1,7 @@
 /* The C core's event sources: a C trace function (PyEval_SetTrace, the settrace tracer) and C callbacks for
  * sys.monitoring (CPython >= 3.12). They only translate events into wcf_on_* calls under the core lock, like
- * tracer_settrace.py / tracer_monitoring.py do for the Python recorder; they return 0 / None, never raise. */
+ * tracer_settrace.py / tracer_monitoring.py do for the Python recorder, and tell the mutation clock
+ * (wcf_clock.c) of each; they return 0 / None (or DISABLE), never raise. */
 #include "wcf_core.h"
 
 enum { LEAVE_RETURN, LEAVE_YIELD, LEAVE_UNWIND };
