@@ -32,6 +32,15 @@ class TempDirTest(unittest.TestCase):
     def path(self, name: str) -> str:
         return os.path.join(self.dir, name)
 
+    def altered_alias(self, name: str, sql: str, *args, **recording) -> str:
+        """write_alias_recording() into `name` (with `recording`'s options), then `sql` run on the file."""
+        path = write_alias_recording(self.path(name), **recording)
+        db = sqlite3.connect(path)
+        db.execute(sql, args)
+        db.commit()
+        db.close()
+        return path
+
     def two_threads(self):
         """A hand-made recording t.wcf with a main thread, a worker from step 2, and the codes of /src/t.py's
         module and of its work() at line 3: (rec, worker thread id, module code id, work code id)."""
@@ -173,21 +182,15 @@ class SummaryCopy(TempDirTest):
         self.assertEqual(summary["files"], [{"path": "/src/t.py", "steps": 8}, {"path": "/src/u.py", "steps": 3}])
 
     def test_ragged_killed_run_counts_only_the_steps_present(self) -> None:
-        path = write_alias_recording(self.path("ragged.wcf"), status="recording")
-        db = sqlite3.connect(path)  # steps chunks hold 5 rows each: drop steps 10 and 11
-        db.execute("DELETE FROM chunks WHERE tbl = 'steps' AND seq = 2")
-        db.commit()
-        db.close()
+        # steps chunks hold 5 rows each: drop steps 10 and 11
+        path = self.altered_alias("ragged.wcf", "DELETE FROM chunks WHERE tbl = 'steps' AND seq = 2",
+                                  status="recording")
         self.assert_same_summary(path)
         with Recording(path, summary_only=True) as counted:
             self.assertEqual(counted.summary()["steps"], 10)
 
     def test_damaged_steps_chunk_is_still_an_error(self) -> None:
-        path = write_alias_recording(self.path("bad.wcf"))
-        db = sqlite3.connect(path)
-        db.execute("UPDATE chunks SET data = X'0005' WHERE tbl = 'steps' AND seq = 1")
-        db.commit()
-        db.close()
+        path = self.altered_alias("bad.wcf", "UPDATE chunks SET data = X'0005' WHERE tbl = 'steps' AND seq = 1")
         with self.assertRaisesRegex(RecordingError, "steps"):
             Recording(path, summary_only=True)
 
@@ -196,11 +199,7 @@ class DamagedChunks(TempDirTest):
     """Each kind of chunk damage gives a RecordingError that names the file, the table and the chunk."""
 
     def damaged(self, sql: str, *args) -> str:
-        path = write_alias_recording(self.path("alias.wcf"))
-        db = sqlite3.connect(path)
-        db.execute(sql, args)
-        db.commit()
-        db.close()
+        path = self.altered_alias("alias.wcf", sql, *args)
         with self.assertRaises(RecordingError) as caught:
             Recording(path)
         message = str(caught.exception)
@@ -232,11 +231,7 @@ class DamagedChunks(TempDirTest):
         self.assertIn("unknown type_id (not in the types table)", message)
 
     def test_chunks_of_an_unknown_table_are_ignored(self) -> None:
-        path = write_alias_recording(self.path("alias.wcf"))
-        db = sqlite3.connect(path)
-        db.execute("INSERT INTO chunks VALUES ('future_table', 0, 0, 1, X'00')")
-        db.commit()
-        db.close()
+        path = self.altered_alias("alias.wcf", "INSERT INTO chunks VALUES ('future_table', 0, 0, 1, X'00')")
         with Recording(path) as recording:
             self.assertEqual(recording.step_count, 12)
 
@@ -295,11 +290,9 @@ class ChunkedStorage(TempDirTest):
 
     def test_a_killed_run_keeps_the_steps_up_to_the_last_one_present(self) -> None:
         """A killed C recorder may leave tables ending at different steps: rows past the last step are ignored."""
-        path = write_alias_recording(self.path("ragged.wcf"), status="recording")
-        db = sqlite3.connect(path)  # steps chunks hold 5 rows each: drop steps 10 and 11, keep all other rows
-        db.execute("DELETE FROM chunks WHERE tbl = 'steps' AND seq = 2")
-        db.commit()
-        db.close()
+        # steps chunks hold 5 rows each: drop steps 10 and 11, keep all other rows
+        path = self.altered_alias("ragged.wcf", "DELETE FROM chunks WHERE tbl = 'steps' AND seq = 2",
+                                  status="recording")
         with Recording(path) as recording:
             self.assertEqual(recording.step_count, 10)
             self.assertEqual([(e.step, e.text) for e in recording.history("alias")], [(5, "[1]"), (8, "[1, 2]")])
