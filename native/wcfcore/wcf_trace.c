@@ -156,9 +156,11 @@ static int code_recorded(Core *c, PyObject *code)
         PyErr_Restore(saved_type, saved_value, saved_tb);                                                  \
     return result != NULL ? result : Py_NewRef(Py_None);
 
-/* The clock (wcf_clock.c) hears each event before it is handled, in settrace's terms. */
+/* The clock (wcf_clock.c), while on, hears each event before it is handled, in settrace's terms. */
 static void clock_hears(Core *c, PyThreadState *ts, int what, FrameRecord *r, int line, int start)
 {
+    if (!c->clock_on)
+        return;
     _PyInterpreterFrame *f = wcf_current_iframe(ts);
     if (f == NULL)
         wcf_clock_tick(c);
@@ -179,8 +181,7 @@ static PyObject *on_start(PyObject *self, PyObject *const *args, Py_ssize_t narg
             clock_hears(c, ts, PyTrace_CALL, NULL, 0, -1);
     } else {
         PyFrameObject *frame = current_frame(ts);
-        if (c->clock_on)
-            clock_hears(c, ts, PyTrace_CALL, NULL, 0, -1);
+        clock_hears(c, ts, PyTrace_CALL, NULL, 0, -1);
         if (frame != NULL) {
             FrameRecord *r = wcf_on_call(c, (PyObject *)frame);
             if (c->clock_on)
@@ -193,8 +194,7 @@ static PyObject *on_start(PyObject *self, PyObject *const *args, Py_ssize_t narg
 static PyObject *on_throw(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     BEGIN_CALLBACK(3)
-    if (c->clock_on)
-        clock_hears(c, ts, PyTrace_EXCEPTION, NULL, 0, -1);
+    clock_hears(c, ts, PyTrace_EXCEPTION, NULL, 0, -1);
     if (code_recorded(c, args[0])) {
         PyFrameObject *frame = current_frame(ts);
         if (frame != NULL)
@@ -207,8 +207,7 @@ static PyObject *leave_callback(PyObject *self, PyObject *const *args, Py_ssize_
 {
     BEGIN_CALLBACK(3)
     FrameRecord *r = current_record(c, ts);
-    if (c->clock_on)
-        clock_hears(c, ts, PyTrace_RETURN, r, 0, -1);
+    clock_hears(c, ts, PyTrace_RETURN, r, 0, -1);
     if (r != NULL)
         wcf_on_return(c, r, args[2], is_yield);
     else if (!code_recorded(c, args[0]))
@@ -229,8 +228,7 @@ static PyObject *on_yield(PyObject *self, PyObject *const *args, Py_ssize_t narg
 static PyObject *on_raise(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     BEGIN_CALLBACK(3)
-    if (c->clock_on)
-        clock_hears(c, ts, PyTrace_EXCEPTION, NULL, 0, -1);
+    clock_hears(c, ts, PyTrace_EXCEPTION, NULL, 0, -1);
     FrameRecord *r = current_record(c, ts);
     if (r != NULL) {
         PyObject *tb = PyException_GetTraceback(args[2]);
@@ -243,8 +241,7 @@ static PyObject *on_raise(PyObject *self, PyObject *const *args, Py_ssize_t narg
 static PyObject *on_stop_iteration(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     BEGIN_CALLBACK(3)
-    if (c->clock_on)
-        clock_hears(c, ts, PyTrace_EXCEPTION, NULL, 0, -1);
+    clock_hears(c, ts, PyTrace_EXCEPTION, NULL, 0, -1);
     /* The interpreter ended a generator/await without raising; settrace reports it as an exception event,
      * so the recording does too. */
     FrameRecord *r = current_record(c, ts);
@@ -262,8 +259,7 @@ static PyObject *on_stop_iteration(PyObject *self, PyObject *const *args, Py_ssi
 static PyObject *on_unwind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     BEGIN_CALLBACK(3)
-    if (c->clock_on)
-        clock_hears(c, ts, PyTrace_EXCEPTION, NULL, 0, -1);
+    clock_hears(c, ts, PyTrace_EXCEPTION, NULL, 0, -1);
     FrameRecord *r = current_record(c, ts);
     if (r != NULL)
         wcf_on_unwind(c, r);
@@ -275,8 +271,7 @@ static PyObject *on_line(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     BEGIN_CALLBACK(2)
     FrameRecord *r = current_record(c, ts);
     int line = (int)PyLong_AsLong(args[1]);
-    if (c->clock_on)
-        clock_hears(c, ts, PyTrace_LINE, r, line, -1);
+    clock_hears(c, ts, PyTrace_LINE, r, line, -1);
     if (r != NULL)
         wcf_on_line(c, r, line);
     else if (!code_recorded(c, args[0]))
@@ -298,8 +293,7 @@ static PyObject *on_jump(PyObject *self, PyObject *const *args, Py_ssize_t nargs
         if (line >= 0 && line == PyCode_Addr2Line(code, (int)source)) {
             FrameRecord *r = current_record(c, ts);
             /* the code that runs next starts at the destination (the frame may still be at the jump) */
-            if (c->clock_on)
-                clock_hears(c, ts, PyTrace_LINE, r, line, (int)(destination / 2));
+            clock_hears(c, ts, PyTrace_LINE, r, line, (int)(destination / 2));
             if (r != NULL)
                 wcf_on_line(c, r, line);
         } else {
