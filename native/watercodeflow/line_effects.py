@@ -31,6 +31,8 @@ _PURE = frozenset("""
 # on the value stack, which nothing else can reach (in 3.11 they ran in the comprehension's own frame: a call).
 # Its cleanup's RERAISE carries the line too; it runs only after an exception was raised (an event of its own).
 _PURE_SINCE_312 = frozenset(("LIST_APPEND", "SET_ADD", "MAP_ADD", "RERAISE"))
+# the pure instructions of the running interpreter
+_PURE_HERE = _PURE | (_PURE_SINCE_312 if sys.version_info >= (3, 12) else frozenset())
 _CALLS = frozenset(("CALL", "CALL_FUNCTION_EX", "CALL_KW"))
 # Instructions without a line run between the events of whatever line comes before them; these are harmless.
 _LINELESS_OK = _PURE | frozenset(("PUSH_EXC_INFO", "POP_EXCEPT", "RERAISE", "CHECK_EXC_MATCH", "WITH_EXCEPT_START"))
@@ -113,7 +115,6 @@ def line_effects(code):
     lines = offset_lines(code)
     varnames = code.co_varnames
     instructions = _instructions(code)
-    pure = _PURE | (_PURE_SINCE_312 if sys.version_info >= (3, 12) else frozenset())
     method_calls = _method_calls(instructions, varnames)  # CALL index -> (local, method name)
     stores = {}  # line -> [slot, ...] of every instruction that rebinds a plain local
     for ins in instructions:
@@ -128,7 +129,7 @@ def line_effects(code):
                 return None
             continue
         calls, conditions = effects.setdefault(line, ([], []))
-        if name in pure or (name == "BINARY_OP" and not _augmented(ins)):  # `a + b` builds anew
+        if name in _PURE_HERE or (name == "BINARY_OP" and not _augmented(ins)):  # `a + b` builds anew
             continue
         if name in _CALLS:
             method = method_calls.get(i)
