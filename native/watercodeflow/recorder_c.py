@@ -138,11 +138,16 @@ class CRecorder(RecordingLifecycle):
             else:
                 raise RuntimeError("no free sys.monitoring tool id (another debugger or profiler holds them all)")
             wanted = 0
+            line_events = monitoring.events.LINE | monitoring.events.JUMP
             for name, callback in self.core.monitoring_callbacks().items():
                 event = getattr(monitoring.events, name)
                 monitoring.register_callback(self.tool_id, event, callback)
                 wanted |= event
-            monitoring.set_events(self.tool_id, wanted)
+            if wanted & line_events:
+                # LINE and JUMP only on recorded code (set at its first start): code outside the recording is
+                # then never instrumented for lines, nor called back once per line to be told DISABLE.
+                self.core.line_events_per_code(monitoring.set_local_events, self.tool_id, wanted & line_events)
+            monitoring.set_events(self.tool_id, wanted & ~line_events)
         else:
             threading.settrace(self.core.thread_bootstrap)
             self.core.settrace_install()
@@ -155,6 +160,7 @@ class CRecorder(RecordingLifecycle):
             monitoring = sys.monitoring
             tool_id, self.tool_id = self.tool_id, None
             monitoring.set_events(tool_id, 0)
+            self.core.line_events_per_code(None)
             for name in ("PY_START", "PY_RESUME", "PY_THROW", "PY_RETURN", "PY_YIELD", "RAISE", "PY_UNWIND",
                          "STOP_ITERATION", "LINE", "JUMP"):
                 monitoring.register_callback(tool_id, getattr(monitoring.events, name), None)

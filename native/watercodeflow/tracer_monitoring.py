@@ -1,5 +1,6 @@
 # The sys.monitoring tracer (PEP 669, CPython >= 3.12; the default there).
-# Only translates monitoring events into Recorder calls; code outside the recording gets DISABLE.
+# Only translates monitoring events into Recorder calls; code outside the recording gets DISABLE, and LINE and
+# JUMP are local events of each recorded code object (set at its first start), as in the C core.
 import sys
 
 from .tracer import Tracer
@@ -12,6 +13,7 @@ class MonitoringTracer(Tracer):
 
     def __init__(self):
         self.tool_id = None
+        self.line_codes = set()  # the code objects whose LINE and JUMP events are on
 
     def install(self, recorder):
         monitoring = sys.monitoring
@@ -24,13 +26,27 @@ class MonitoringTracer(Tracer):
             raise RuntimeError("no free sys.monitoring tool id (another debugger or profiler holds them all)")
         recorder.tracer = self
         events = monitoring.events
-        callbacks = self._make_callbacks(recorder, monitoring.DISABLE)
+        line_events = events.LINE | events.JUMP if recorder.scan_lines else 0
+        callbacks = self._make_callbacks(recorder, monitoring.DISABLE, self._lines_on(line_events))
         wanted = 0
         for event_name, callback in callbacks.items():
             event = getattr(events, event_name)
             monitoring.register_callback(self.tool_id, event, callback)
             wanted |= event
-        monitoring.set_events(self.tool_id, wanted)
+        monitoring.set_events(self.tool_id, wanted & ~line_events)
+
+    def _lines_on(self, line_events):
+        """lines_on(code): turn on the LINE and JUMP events of a recorded code object, once."""
+        line_codes = self.line_codes
+        set_local_events = sys.monitoring.set_local_events
+        tool_id = self.tool_id
+
+        def lines_on(code):
+            if line_events and code not in line_codes:
+                line_codes.add(code)
+                set_local_events(tool_id, code, line_events)
+
+        return lines_on
 
     def uninstall(self):
         if self.tool_id is None:
@@ -38,6 +54,9 @@ class MonitoringTracer(Tracer):
         monitoring = sys.monitoring
         tool_id, self.tool_id = self.tool_id, None
         monitoring.set_events(tool_id, 0)
+        for code in self.line_codes:
+            monitoring.set_local_events(tool_id, code, 0)
+        self.line_codes.clear()
         for event in (monitoring.events.PY_START, monitoring.events.PY_RESUME, monitoring.events.PY_THROW,
                       monitoring.events.PY_RETURN, monitoring.events.PY_YIELD, monitoring.events.LINE,
                       monitoring.events.RAISE, monitoring.events.PY_UNWIND, monitoring.events.JUMP,
@@ -46,7 +65,7 @@ class MonitoringTracer(Tracer):
         monitoring.free_tool_id(tool_id)
 
     @staticmethod
-    def _make_callbacks(recorder, DISABLE):
+    def _make_callbacks(recorder, DISABLE, lines_on):
         getframe = sys._getframe
         live = recorder.live
         code_ids = recorder.code_ids
@@ -61,6 +80,8 @@ class MonitoringTracer(Tracer):
                 return DISABLE
             if on_call(getframe(1)) is None and code_ids.get(code) == 0:
                 return DISABLE
+            if code_ids.get(code):
+                lines_on(code)  # before the code's first line runs
             return None
 
         def throw(code, offset, exc):

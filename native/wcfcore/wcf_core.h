@@ -77,6 +77,7 @@ typedef struct {
     int32_t *ls_start, *ls_slots;
     int32_t *ls_always; /* slots every line scan includes: cells, free variables, line-less stores */
     int ls_nalways;
+    int lines_on; /* sys.monitoring: this code's LINE and JUMP events were set (wcf_code_lines) */
     /* what each line can change (line_effects.py), for the mutation clock, over lines le_first.. */
     int le_state;      /* 0 not built yet, 1 built, -1 unavailable (every line may write) */
     int le_first, le_count;
@@ -224,6 +225,11 @@ typedef struct Core {
     PyObject *deque_type;
     PyObject *h[16];      /* helper functions from watercodeflow.core_helpers, by enum Helper */
     PyObject *monitoring_disable; /* sys.monitoring.DISABLE */
+    /* sys.monitoring: LINE and JUMP are local events, set on each recorded code object when the core first
+     * sees it (wcf_code_lines), so that code outside the recording is never instrumented for lines.
+     * set_local_events is sys.monitoring.set_local_events, line_tool the tool id, line_events the mask; NULL
+     * while off (settrace, lite, before start and after stop). */
+    PyObject *set_local_events, *line_tool, *line_events;
     /* state */
     int active;
     int paused; /* around fork(): events are ignored (not recorded, the event source stays) */
@@ -368,6 +374,8 @@ static inline void wcf_clock_on_event(Core *c, _PyInterpreterFrame *f, int what,
 /* wcf_trace.c: the event sources */
 int wcf_trace_function(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg);
 PyObject *wcf_monitoring_callbacks(Core *c);
+/* Sets the local LINE and JUMP events of a recorded code object (while c->set_local_events is set). */
+void wcf_code_lines(Core *c, CodeInfo *ci);
 
 static inline int wcf_untraced_thread(Core *c, PyThreadState *ts)
 {

@@ -125,12 +125,26 @@ static FrameRecord *current_record(Core *c, PyThreadState *ts)
     return frame != NULL ? wcf_ptrmap_get(&c->live, frame) : NULL;
 }
 
-static int code_recorded(Core *c, PyObject *code)
+static CodeInfo *recorded_code(Core *c, PyObject *code)
 {
     if (!PyCode_Check(code))
-        return 0;
+        return NULL;
     CodeInfo *ci = wcf_code_info(c, (PyCodeObject *)code);
-    return ci != NULL && ci->code_id != 0;
+    return ci != NULL && ci->code_id != 0 ? ci : NULL;
+}
+
+static int code_recorded(Core *c, PyObject *code) { return recorded_code(c, code) != NULL; }
+
+void wcf_code_lines(Core *c, CodeInfo *ci)
+{
+    if (c->set_local_events == NULL || ci->lines_on)
+        return;
+    ci->lines_on = 1;
+    PyObject *args[3] = {c->line_tool, ci->code, c->line_events};
+    PyObject *done = PyObject_Vectorcall(c->set_local_events, args, 3, NULL);
+    if (done == NULL)
+        wcf_internal_error(c, "turning on the line events of recorded code");
+    Py_XDECREF(done);
 }
 
 /* Each callback: take the lock, keep any exception the program is raising, dispatch, restore. */
@@ -172,7 +186,8 @@ static void clock_hears(Core *c, PyThreadState *ts, int what, FrameRecord *r, in
 static PyObject *on_start(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     BEGIN_CALLBACK(2)
-    if (!code_recorded(c, args[0])) {
+    CodeInfo *ci = recorded_code(c, args[0]);
+    if (ci == NULL) {
         /* Code outside the recording can change anything: while the clock is judged, each of its starts must
          * be heard (wcf_clock_release) */
         if (wcf_clock_release(c))
@@ -180,6 +195,8 @@ static PyObject *on_start(PyObject *self, PyObject *const *args, Py_ssize_t narg
         else
             clock_hears(c, ts, PyTrace_CALL, NULL, 0, -1);
     } else {
+        if (!ci->lines_on)
+            wcf_code_lines(c, ci); /* before the code's first line runs */
         PyFrameObject *frame = current_frame(ts);
         clock_hears(c, ts, PyTrace_CALL, NULL, 0, -1);
         if (frame != NULL) {

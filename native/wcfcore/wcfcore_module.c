@@ -186,6 +186,9 @@ static void core_clear_refs(Core *c)
     Py_CLEAR(c->notice_rows);
     Py_CLEAR(c->deque_type);
     Py_CLEAR(c->monitoring_disable);
+    Py_CLEAR(c->set_local_events);
+    Py_CLEAR(c->line_tool);
+    Py_CLEAR(c->line_events);
     for (int h = 0; h < H_COUNT; h++)
         Py_CLEAR(c->h[h]);
     Py_CLEAR(c->name_ids);
@@ -253,6 +256,49 @@ static PyObject *core_monitoring_callbacks(Core *c, PyObject *unused)
     c->monitoring = 1;
     c->clock_on = c->clock_wanted; /* judged by these callbacks (wcf_clock.c) */
     return wcf_monitoring_callbacks(c);
+}
+
+/* line_events_per_code(set_local_events, tool_id, mask): from now on each recorded code object gets its
+ * LINE and JUMP events as local events (wcf_code_lines); line_events_per_code(None): turn them off on every
+ * code object that got them, and stop. */
+static PyObject *core_line_events_per_code(Core *c, PyObject *args)
+{
+    PyObject *setter, *tool = NULL, *mask = NULL;
+    if (!PyArg_ParseTuple(args, "O|OO", &setter, &tool, &mask))
+        return NULL;
+    if (setter != Py_None) {
+        if (tool == NULL || mask == NULL || !PyCallable_Check(setter)) {
+            PyErr_SetString(PyExc_TypeError, "line_events_per_code(set_local_events, tool_id, mask)");
+            return NULL;
+        }
+        Py_XSETREF(c->set_local_events, Py_NewRef(setter));
+        Py_XSETREF(c->line_tool, Py_NewRef(tool));
+        Py_XSETREF(c->line_events, Py_NewRef(mask));
+        Py_RETURN_NONE;
+    }
+    if (c->set_local_events == NULL)
+        Py_RETURN_NONE;
+    PyObject *none = PyLong_FromLong(0);
+    int failed = none == NULL;
+    for (size_t i = 0; !failed && i <= c->codes.mask; i++) {
+        if (!wcf_ptrmap_live(&c->codes.slots[i]))
+            continue;
+        CodeInfo *ci = c->codes.slots[i].value;
+        if (!ci->lines_on)
+            continue;
+        ci->lines_on = 0;
+        PyObject *call_args[3] = {c->line_tool, ci->code, none};
+        PyObject *done = PyObject_Vectorcall(c->set_local_events, call_args, 3, NULL);
+        failed = done == NULL;
+        Py_XDECREF(done);
+    }
+    Py_XDECREF(none);
+    Py_CLEAR(c->set_local_events);
+    Py_CLEAR(c->line_tool);
+    Py_CLEAR(c->line_events);
+    if (failed)
+        return NULL;
+    Py_RETURN_NONE;
 }
 
 static PyObject *core_cut(Core *c, PyObject *unused)
@@ -451,6 +497,9 @@ static PyObject *core_get_tracked(Core *c, void *closure)
 }
 
 static PyMethodDef core_methods[] = {
+    {"line_events_per_code", (PyCFunction)core_line_events_per_code, METH_VARARGS,
+     "line_events_per_code(sys.monitoring.set_local_events, tool_id, mask) / (None): LINE and JUMP events on "
+     "recorded code only."},
     {"settrace_install", (PyCFunction)core_settrace_install, METH_NOARGS,
      "Start the C trace function in the calling thread."},
     {"settrace_remove", (PyCFunction)core_settrace_remove, METH_NOARGS, "Remove it from the calling thread."},
