@@ -37,7 +37,7 @@ PYTHON38 = sorted(glob.glob("/root/.pyenv/versions/3.8*/bin/python3"))
 # __main__ dispatches to both.
 RECORDER = ["__init__", "recorder*", "values", "writer", "tracer*", "launcher", "output_capture", "launch_channel",
             "buffers", "buffer_hooks", "buffer_layout", "buffer_wcf_driver", "core_*", "record_cli", "json_text",
-            "justmycode", "options", "line_effects"]
+            "justmycode", "options", "line_effects", "bytecode"]
 READER = ["reader*", "inspect_cli", "cli_arguments", "export_*", "recording_expand", "recording_file",
           "recording_error",
           "recording_summary", "name_history", "change_stream", "scope_values", "stack_queries", "value_render",

@@ -3,6 +3,7 @@
 # Called from inside trace callbacks: each function must be cheap, run no user code and raise nothing.
 import threading
 
+from .bytecode import instructions
 from .line_effects import line_effects, offset_lines  # noqa: F401 (line_effects: used by the core's mutation clock)
 from .recorder import safe_exception_message, traceback_text  # noqa: F401 (used by the core)
 from .values import _slot_names, classify, cut_text, opaque_display, safe_display, type_name  # noqa: F401
@@ -46,20 +47,17 @@ def line_stores(code):
     """({line: fast-slot indices the line's instructions can store or delete}, slots stored by instructions
     that have no line). Between two line events of a frame only the first event's line ran (plus line-less
     instructions), so only these slots (and cells, and mutable values) can have changed in between."""
-    import dis  # here, not at start-up: only line steps need it
-
     varnames = code.co_varnames
     lines = offset_lines(code)
     by_line, lineless = {}, set()
-    for instruction in dis.get_instructions(code):
-        name = instruction.opname
+    for name, _, argval, _, offset, _ in instructions(code):
         if not (name in _FAST_STORES or name.startswith("STORE_FAST_")):
             continue
-        stored = instruction.argval if isinstance(instruction.argval, tuple) else (instruction.argval,)
+        stored = argval if isinstance(argval, tuple) else (argval,)
         if name == "STORE_FAST_LOAD_FAST":
             stored = stored[:1]
         slots = [varnames.index(n) for n in stored if n in varnames]
-        line = lines.get(instruction.offset)
+        line = lines.get(offset)
         (lineless if line is None else by_line.setdefault(line, set())).update(slots)
     return {line: tuple(sorted(slots)) for line, slots in by_line.items()}, tuple(sorted(lineless))
 

@@ -8,9 +8,11 @@
 # is seen by the core as its own call event. A line's calls are listed by position: the core can judge such a
 # line when it sees each of its calls, in order, enter a Python function directly (so no C function ran).
 # The instructions of 3.12 and 3.13 are first put in 3.11's terms where they mean the same (_instructions).
-# `dis` is imported where it is used: core_helpers imports this module at the recorder's start-up.
+# The instructions come from bytecode.py, not dis (start-up time and per-code cost).
 import collections
 import sys
+
+from .bytecode import instructions
 
 # Builtin work that never writes an existing object (the call sequence is counted separately).
 _PURE = frozenset("""
@@ -89,22 +91,16 @@ _PAIRS = {"LOAD_FAST_LOAD_FAST": ("LOAD_FAST", "LOAD_FAST"), "STORE_FAST_LOAD_FA
 def _instructions(code):
     """The code's instructions as Instruction tuples: 3.12's method form of LOAD_ATTR is 3.11's LOAD_METHOD, and
     3.13's paired instructions are two at the same offset."""
-    import dis  # here, not at start-up: only line steps need it
-
-    found = list(dis.get_instructions(code))
-    size = len(code.co_code)
     out = []
-    for k, ins in enumerate(found):
-        end = found[k + 1].offset if k + 1 < len(found) else size
-        name = ins.opname
-        if name == "LOAD_ATTR" and sys.version_info >= (3, 12) and (ins.arg or 0) & 1:
+    for name, arg, argval, argrepr, offset, end in instructions(code):
+        if name == "LOAD_ATTR" and sys.version_info >= (3, 12) and arg & 1:
             name = "LOAD_METHOD"
         pair = _PAIRS.get(name)
-        if pair is not None and isinstance(ins.argval, tuple) and len(ins.argval) == 2:
-            for half, value in zip(pair, ins.argval):
-                out.append(Instruction(half, value, str(value), ins.offset, end))
+        if pair is not None:
+            for half, value in zip(pair, argval):
+                out.append(Instruction(half, value, value, offset, end))
             continue
-        out.append(Instruction(name, ins.argval, ins.argrepr, ins.offset, end))
+        out.append(Instruction(name, argval, argrepr, offset, end))
     return out
 
 

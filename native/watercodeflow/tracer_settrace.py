@@ -1,21 +1,21 @@
 # The sys.settrace/threading.settrace tracer (CPython 3.8+; the default below 3.12).
 # Only translates trace events into Recorder calls; holds no recording state of its own.
-import dis
+import opcode
 import sys
 import threading
 
 from .tracer import Tracer
 
 _RETURN_OPCODES = frozenset(
-    dis.opmap[name] for name in ("RETURN_VALUE", "RETURN_CONST") if name in dis.opmap
+    opcode.opmap[name] for name in ("RETURN_VALUE", "RETURN_CONST") if name in opcode.opmap
 )
 # settrace reports a yield, a return and a frame left by an exception all as "return"; the instruction the frame
 # stopped at tells them apart (3.12+ may report a yield at RESUME; 3.8-3.10 stop one instruction before a
 # YIELD_FROM while it is suspended).
 _YIELD_OPCODES = frozenset(
-    dis.opmap[name] for name in ("YIELD_VALUE", "YIELD_FROM", "SEND", "RESUME") if name in dis.opmap
+    opcode.opmap[name] for name in ("YIELD_VALUE", "YIELD_FROM", "SEND", "RESUME") if name in opcode.opmap
 )
-_YIELD_FROM = dis.opmap.get("YIELD_FROM")
+_YIELD_FROM = opcode.opmap.get("YIELD_FROM")
 _GENERATOR_FLAGS = 0x20 | 0x80 | 0x100 | 0x200  # GENERATOR, COROUTINE, ITERABLE_COROUTINE, ASYNC_GENERATOR
 LEAVE_RETURN, LEAVE_YIELD, LEAVE_UNWIND = 0, 1, 2
 
