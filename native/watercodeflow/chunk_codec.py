@@ -7,7 +7,6 @@ import operator
 import os
 import struct
 import sys
-import zlib
 
 # Logical table -> its columns in storage order, each (name, encoding). `steps` has no stored `step` column:
 # the step of row i of a chunk is first_row + i.
@@ -157,6 +156,8 @@ def encode_chunk(table, rows, compress=False):
         _varint(payload, len(data))
         payload += data
     if compress:
+        import zlib  # here: the C recorder never compresses, and its start-up need not load zlib
+
         return bytes((FLAG_ZLIB,)) + zlib.compress(bytes(payload), 1)
     return bytes((0,)) + bytes(payload)
 
@@ -167,6 +168,8 @@ def encode_chunk_smallest(table, rows):
     plain = encode_chunk(table, rows)
     if len(plain) < _COMPRESS_AT_LEAST:
         return plain
+    import zlib
+
     packed = zlib.compress(plain[1:], 1)
     return bytes((FLAG_ZLIB,)) + packed if len(packed) + 1 < len(plain) else plain
 
@@ -369,6 +372,8 @@ def decode_chunk(table, data, row_count):
         raise ChunkError("unknown chunk flags 0x%02x (written by a newer WaterCodeFlow?)" % flags)
     payload = data[1:]
     if flags & FLAG_ZLIB:
+        import zlib
+
         try:
             payload = zlib.decompress(payload)
         except zlib.error as error:

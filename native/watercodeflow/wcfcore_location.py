@@ -1,9 +1,9 @@
 # Where the shipped build of the C core (native/wcfcore) for the running interpreter lives, and loading a build
 # from a path. Shared by the recorder (core_build.py, which also builds into the user's cache) and the reader
 # (chunk_codec.py's C column decoder); imports neither side.
+import importlib.machinery
 import os
 import sys
-import sysconfig
 
 BUILDS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_builds")
 
@@ -16,7 +16,9 @@ def core_build_key():
 
 
 def core_file_name():
-    return "_wcfcore" + sysconfig.get_config_var("EXT_SUFFIX")
+    # the interpreter's own extension suffix (sysconfig's EXT_SUFFIX, which build.py names the file with) without
+    # sysconfig, whose config variables take ~1 ms to load
+    return "_wcfcore" + importlib.machinery.EXTENSION_SUFFIXES[0]
 
 
 def core_build_path():
@@ -25,7 +27,6 @@ def core_build_path():
 
 def load_build(path):
     """Loads the build at `path` as watercodeflow._wcfcore (and registers it there)."""
-    import importlib.machinery
     import importlib.util
 
     loader = importlib.machinery.ExtensionFileLoader("watercodeflow._wcfcore", path)

@@ -2,8 +2,14 @@
 # batches: the high-volume tables as one chunk per table and flush (chunk_codec.py), the rest as plain rows.
 # Knows the schema (schema.sql) but nothing about Python frames or values; callers pass ready-made rows.
 import os
-import sqlite3
 import time
+
+try:
+    # sqlite3's C module: the package around it adds only datetime adapters (unused here) and ~2 ms of imports to
+    # every recording's start-up; a later `import sqlite3` by the program finds the same module
+    import _sqlite3 as sqlite3
+except ImportError:
+    import sqlite3
 
 from . import json_text
 from .chunk_codec import CHUNKED_TABLES, SCOPE_KIND_CODES, encode_chunk_smallest

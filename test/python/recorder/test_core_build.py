@@ -69,6 +69,14 @@ class CoreBuild(unittest.TestCase):
         self.assertEqual(loaded.returncode, 0, loaded.stderr)
         self.assertEqual(loaded.stdout.split(), ["True", "True"])
 
+    def test_the_build_is_named_with_the_interpreters_extension_suffix(self) -> None:
+        # wcfcore_location names the build without sysconfig (start-up time): it must be sysconfig's name
+        sys.path.insert(0, os.path.join(ROOT, "native"))
+        self.addCleanup(sys.path.remove, os.path.join(ROOT, "native"))
+        from watercodeflow.wcfcore_location import core_file_name
+
+        self.assertEqual(core_file_name(), "_wcfcore" + sysconfig.get_config_var("EXT_SUFFIX"))
+
     def test_optimised_build_with_link_time_optimisation(self) -> None:
         result, out, commands = self.build(refuse_lto=False)
         self.assertEqual(result.returncode, 0, result.stderr)
