@@ -67,7 +67,8 @@ class RecordingWriter:
         # PERSIST keeps the journal file between commits instead of creating and deleting it every time.
         self.conn.execute("PRAGMA journal_mode=PERSIST")
         with open(SCHEMA_PATH, "r", encoding="utf-8") as schema:
-            self.conn.executescript(schema.read())
+            # one transaction: each DDL statement committed alone costs a journal round of its own (~1 ms in all)
+            self.conn.executescript("BEGIN;\n" + schema.read() + "\nCOMMIT;")
         self.conn.execute("BEGIN")
 
     def _create_file(self):
