@@ -8,11 +8,13 @@ import sys
 
 _OPNAME = opcode.opname
 _EXTENDED_ARG = opcode.opmap["EXTENDED_ARG"]
-_ENTRIES = opcode._inline_cache_entries  # cache code units after each instruction: a list by opcode, 3.13 by name
+# cache code units after each instruction: a list by opcode, 3.13 by name (none before 3.11, where this module
+# imports but is not used: line_effects and the C core read 3.11+ bytecode only)
+_ENTRIES = getattr(opcode, "_inline_cache_entries", ())
 _CACHES = tuple(_ENTRIES.get(name, 0) if isinstance(_ENTRIES, dict) else (_ENTRIES[op] if op < len(_ENTRIES) else 0)
                 for op, name in enumerate(_OPNAME))
 _BINARY_OP = opcode.opmap.get("BINARY_OP", -1)
-_NB_SYMBOLS = tuple(symbol for _, symbol in opcode._nb_ops)  # BINARY_OP's argrepr: "+", "+=", ...
+_NB_SYMBOLS = tuple(symbol for _, symbol in getattr(opcode, "_nb_ops", ()))  # BINARY_OP's argrepr: "+", "+=", ...
 _LOCALS = frozenset(opcode.haslocal)
 _CONSTS = frozenset(opcode.hasconst)
 _PAIRS = frozenset(opcode.opmap[name] for name in ("LOAD_FAST_LOAD_FAST", "STORE_FAST_LOAD_FAST",
