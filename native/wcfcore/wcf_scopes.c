@@ -360,7 +360,7 @@ void wcf_scan_dict(Core *c, Scope *s, PyObject *dict, int force)
     Py_ssize_t pos = 0;
     PyObject *key, *value;
     int seen_bound = 0;
-    while (PyDict_Next(dict, &pos, &key, &value)) {
+    while (wcf_dict_next(dict, &pos, &key, &value)) {
         Py_INCREF(key);
         Py_INCREF(value);
         int i = entry_for(c, s, key);

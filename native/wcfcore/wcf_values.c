@@ -581,7 +581,7 @@ static int read_children(Core *c, Tracked *e, PyObject **out, int64_t *length)
         Py_ssize_t pos = 0;
         PyObject *key, *value;
         *length = PyDict_GET_SIZE(obj);
-        while (n < 2 * limit && PyDict_Next(obj, &pos, &key, &value)) {
+        while (n < 2 * limit && wcf_dict_next(obj, &pos, &key, &value)) {
             out[n++] = Py_NewRef(key);
             out[n++] = Py_NewRef(value);
         }
@@ -644,7 +644,7 @@ static int read_children(Core *c, Tracked *e, PyObject **out, int64_t *length)
             Py_ssize_t pos = 0;
             PyObject *key, *value;
             count = PyDict_GET_SIZE(dict);
-            while (n < 2 * limit && PyDict_Next(dict, &pos, &key, &value)) {
+            while (n < 2 * limit && wcf_dict_next(dict, &pos, &key, &value)) {
                 out[n++] = Py_NewRef(key);
                 out[n++] = Py_NewRef(value);
             }
@@ -840,7 +840,7 @@ static int refresh_in_place(Core *c, Tracked *e, int level)
         Py_ssize_t pos = 0;
         PyObject *key, *value;
         for (int p = 0; p < count; p++) {
-            if (!PyDict_Next(obj, &pos, &key, &value) || key != e->raw[2 * p])
+            if (!wcf_dict_next(obj, &pos, &key, &value) || key != e->raw[2 * p])
                 return 0;
             if (value != e->raw[2 * p + 1]) {
                 positions[nfresh] = p;

@@ -132,7 +132,7 @@ def render(value, limits: Limits, level: int = 1, on_path=None) -> str:
     elif kind is tuple:
         opener, closer, items = "(", ")", [render_pair(None, v) for v in value]
     elif kind is dict:
-        opener, closer, items = "{", "}", [render_pair(k, v) for k, v in value.items()]
+        opener, closer, items = "{", "}", [render_pair(k, v, keyed=True) for k, v in value.items()]
     elif kind is set:
         opener, closer, items = "{", "}", [render_pair(None, v) for v in value]
     elif kind is frozenset:
@@ -169,9 +169,9 @@ def render(value, limits: Limits, level: int = 1, on_path=None) -> str:
 
 
 class render_pair:  # noqa: N801 - a tiny record, named for how it reads at the call sites
-    def __init__(self, key, value, attribute=False):
+    def __init__(self, key, value, attribute=False, keyed=False):
         self.key, self.value, self.attribute = key, value, attribute
-        self.has_key = key is not None or attribute
+        self.has_key = keyed or attribute  # a dict's key may be None itself
 
 
 # settrace reports a frame left by an exception as a "return" with arg None. It is an unwind when the frame's

@@ -1,7 +1,8 @@
 # Fidelity program: containers whose items are replaced in place (same length, same keys): the C core reads
 # only the replaced items there. Equal values in new objects, a scalar replaced by a container and back, a
 # nested change after such a swap, aliases, a dict past max_items (default 100) changed inside and beyond the
-# cut, a key deleted and re-added (order changes), and a callee doing the writes.
+# cut, a key deleted and re-added (order changes), a dict with keys that are not all str (CPython's general
+# entry table, with a hole where a key was deleted), and a callee doing the writes.
 def bump(counts, key):
     counts[key] = counts.get(key, 0) + 1
 
@@ -27,7 +28,13 @@ def main():
     box["inner"] = {"n": 1}
     box["inner"]["n"] += 1
     box["list"] = box["list"] + [2]
-    return row, counts, wide, box
+    keyed = {(0, 0): "a", 1: "b", 2.5: "c", None: "d"}
+    keyed[1] = "B"
+    del keyed[(0, 0)]
+    for k in (1, 2.5, None):
+        keyed[k] += "!"
+    keyed[(0, 0)] = "A"
+    return row, counts, wide, box, keyed
 
 
 result = main()
