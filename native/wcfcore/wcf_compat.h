@@ -222,6 +222,19 @@ static inline int wcf_dict_next(PyObject *dict, Py_ssize_t *pos, PyObject **key,
     return 1;
 }
 
+/* A dict's entry table as [key, value, key, value, ...] when it holds exactly `count` entries in that layout: a
+ * combined table of str keys with no deleted entry among them. NULL otherwise (use wcf_dict_next). */
+static inline PyObject **wcf_dict_pairs(PyObject *dict, Py_ssize_t count)
+{
+    PyDictObject *mp = (PyDictObject *)dict;
+    if (mp->ma_values != NULL)
+        return NULL;
+    WcfDictKeys *keys = (WcfDictKeys *)(void *)mp->ma_keys;
+    if (keys->dk_kind == 0 || keys->dk_nentries != count || mp->ma_used != count)
+        return NULL;
+    return (PyObject **)(void *)(keys->dk_indices + ((size_t)1 << keys->dk_log2_index_bytes));
+}
+
 /* instance __dict__ versions are usable before 3.13 (see wcf_dict_version_reliable) */
 #define WCF_INSTANCE_DICT_VERSIONS (PY_VERSION_HEX < 0x030D0000)
 

@@ -829,6 +829,7 @@ static int refresh_in_place(Core *c, Tracked *e, int level)
     PyObject **fresh = c->scratch_raw + (size_t)slot_level * (size_t)(2 * c->max_items + 2);
     int *positions = (int *)(void *)(c->scratch_ids + (size_t)slot_level * (size_t)(c->max_items + 1));
     int nfresh = 0;
+    PyObject **pairs;
     if (kind == K_LIST) {
         PyObject **items = ((PyListObject *)obj)->ob_item;
         for (int p = 0; p < count; p++)
@@ -836,6 +837,16 @@ static int refresh_in_place(Core *c, Tracked *e, int level)
                 positions[nfresh] = p;
                 fresh[nfresh++] = items[p];
             }
+    } else if ((pairs = wcf_dict_pairs(obj, count)) != NULL) {
+        /* the entry table is laid out as e->raw is: compared pointer by pointer, no per-item call */
+        for (int p = 0; p < count; p++) {
+            if (pairs[2 * p] != e->raw[2 * p])
+                return 0;
+            if (pairs[2 * p + 1] != e->raw[2 * p + 1]) {
+                positions[nfresh] = p;
+                fresh[nfresh++] = pairs[2 * p + 1];
+            }
+        }
     } else {
         Py_ssize_t pos = 0;
         PyObject *key, *value;
