@@ -793,6 +793,8 @@ static int same_raw(Tracked *e, PyObject **raw, int n)
 {
     if (e->raw == NULL || n != e->nraw)
         return 0;
+    if (n > 8) /* libc's vectorized compare; a loop costs less than its call for a few items */
+        return memcmp(raw, e->raw, (size_t)n * sizeof(PyObject *)) == 0;
     for (int i = 0; i < n; i++)
         if (raw[i] != e->raw[i])
             return 0;
@@ -874,7 +876,14 @@ static int refresh_in_place(Core *c, Tracked *e, int level)
         fresh[i] = old; /* released at the end */
     }
     int nchanged = 0, next = 0;
+    /* children that are all scalars have no entries to refresh: only the replaced positions are visited */
+    int only_fresh = e->scalar_children;
     for (int p = 0; p < count; p++) {
+        if (only_fresh) {
+            if (next >= nfresh)
+                break;
+            p = positions[next];
+        }
         if (next < nfresh && positions[next] == p) {
             next++;
             Tracked *entry = NULL;
