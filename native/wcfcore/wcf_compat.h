@@ -1,6 +1,7 @@
 /* CPython-version specifics of the recorder core: how to reach a frame's code, fast locals and last
- * instruction, a dict's version tag, and the current thread's trace function. Only this header reads CPython
- * internals (pycore_frame.h); supported: CPython 3.11, 3.12, 3.13. Everything else uses the public C API. */
+ * instruction, a dict's version tag and entry table, and the current thread's trace function. Only this header
+ * reads CPython internals (pycore_frame.h, the dict layout); supported: CPython 3.11, 3.12, 3.13 with the GIL.
+ * Everything else uses the public C API. */
 #ifndef WCF_COMPAT_H
 #define WCF_COMPAT_H
 
