@@ -183,12 +183,13 @@ typedef struct {
     Py_ssize_t dk_refcnt;
     uint8_t dk_log2_size;
     uint8_t dk_log2_index_bytes;
-    uint8_t dk_kind; /* 0: general keys (entries with hashes); else unicode keys (entries without) */
+    uint8_t dk_kind; /* WCF_DICT_KEYS_GENERAL (entries with hashes), _UNICODE or _SPLIT (entries without) */
     uint32_t dk_version;
     Py_ssize_t dk_usable;
     Py_ssize_t dk_nentries;
     char dk_indices[]; /* 1 << dk_log2_index_bytes bytes of indices, then the entries */
 } WcfDictKeys;
+enum { WCF_DICT_KEYS_GENERAL = 0, WCF_DICT_KEYS_UNICODE = 1, WCF_DICT_KEYS_SPLIT = 2 };
 typedef struct { Py_hash_t me_hash; PyObject *me_key; PyObject *me_value; } WcfDictEntry;
 typedef struct { PyObject *me_key; PyObject *me_value; } WcfDictUnicodeEntry;
 
@@ -202,7 +203,7 @@ static inline int wcf_dict_next(PyObject *dict, Py_ssize_t *pos, PyObject **key,
     if (i < 0)
         return 0;
     void *table = keys->dk_indices + ((size_t)1 << keys->dk_log2_index_bytes);
-    if (keys->dk_kind != 0) {
+    if (keys->dk_kind != WCF_DICT_KEYS_GENERAL) {
         WcfDictUnicodeEntry *entries = table;
         while (i < n && entries[i].me_value == NULL)
             i++;
@@ -231,7 +232,7 @@ static inline PyObject **wcf_dict_pairs(PyObject *dict, Py_ssize_t count)
     if (mp->ma_values != NULL)
         return NULL;
     WcfDictKeys *keys = (WcfDictKeys *)(void *)mp->ma_keys;
-    if (keys->dk_kind == 0 || keys->dk_nentries != count || mp->ma_used != count)
+    if (keys->dk_kind != WCF_DICT_KEYS_UNICODE || keys->dk_nentries != count || mp->ma_used != count)
         return NULL;
     return (PyObject **)(void *)(keys->dk_indices + ((size_t)1 << keys->dk_log2_index_bytes));
 }

@@ -260,7 +260,9 @@ static PyObject *core_monitoring_callbacks(Core *c, PyObject *unused)
 
 /* line_events_per_code(set_local_events, tool_id, mask): from now on each recorded code object gets its
  * LINE and JUMP events as local events (wcf_code_lines); line_events_per_code(None): turn them off on every
- * code object that got them, and stop. */
+ * code object that got them, and stop. That runs as the recording stops, in the program's thread: a code
+ * object that cannot be reset keeps its events (no callback is registered for them any more) and nothing is
+ * raised. */
 static PyObject *core_line_events_per_code(Core *c, PyObject *args)
 {
     PyObject *setter, *tool = NULL, *mask = NULL;
@@ -278,26 +280,26 @@ static PyObject *core_line_events_per_code(Core *c, PyObject *args)
     }
     if (c->set_local_events == NULL)
         Py_RETURN_NONE;
-    PyObject *none = PyLong_FromLong(0);
-    int failed = none == NULL;
-    for (size_t i = 0; !failed && i <= c->codes.mask; i++) {
+    PyObject *no_events = PyLong_FromLong(0);
+    for (size_t i = 0; no_events != NULL && i <= c->codes.mask; i++) {
         if (!wcf_ptrmap_live(&c->codes.slots[i]))
             continue;
         CodeInfo *ci = c->codes.slots[i].value;
         if (!ci->lines_on)
             continue;
         ci->lines_on = 0;
-        PyObject *call_args[3] = {c->line_tool, ci->code, none};
+        PyObject *call_args[3] = {c->line_tool, ci->code, no_events};
         PyObject *done = PyObject_Vectorcall(c->set_local_events, call_args, 3, NULL);
-        failed = done == NULL;
+        if (done == NULL)
+            wcf_clear_error();
         Py_XDECREF(done);
     }
-    Py_XDECREF(none);
+    if (no_events == NULL)
+        wcf_clear_error();
+    Py_XDECREF(no_events);
     Py_CLEAR(c->set_local_events);
     Py_CLEAR(c->line_tool);
     Py_CLEAR(c->line_events);
-    if (failed)
-        return NULL;
     Py_RETURN_NONE;
 }
 

@@ -68,6 +68,13 @@ class LineEventsTest(unittest.TestCase):
         self.assertEqual(len(recording.line_steps(lines["own-first"], "own")), 1)
         self.assertEqual(len(recording.line_steps(lines["own-first"] + 2, "own")), 3)
 
+    def test_a_stopped_recording_leaves_no_line_events(self):
+        completed, out = record(program_path("line_events_after_stop_prog.py"), options=["--max-size", "200000"])
+        recording = Recording(out)
+        self.addCleanup(recording.close)
+        self.assertEqual(recording.meta["status"], "limit", completed.stderr)
+        self.assertEqual(json.loads(completed.stdout), {"tool_after": None, "local_after": 0})
+
     def test_lite_mode_has_no_line_events(self):
         seen, recording, _ = self.report(["--mode", "lite"])
         self.assertTrue(seen["monitoring"], seen)
