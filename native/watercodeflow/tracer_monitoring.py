@@ -27,7 +27,7 @@ class MonitoringTracer(Tracer):
         recorder.tracer = self
         events = monitoring.events
         line_events = events.LINE | events.JUMP if recorder.scan_lines else 0
-        callbacks = self._make_callbacks(recorder, monitoring.DISABLE, self._lines_on(line_events))
+        callbacks = self._make_callbacks(recorder, monitoring.DISABLE, self._lines_on(line_events, recorder))
         wanted = 0
         for event_name, callback in callbacks.items():
             event = getattr(events, event_name)
@@ -35,8 +35,9 @@ class MonitoringTracer(Tracer):
             wanted |= event
         monitoring.set_events(self.tool_id, wanted & ~line_events)
 
-    def _lines_on(self, line_events):
-        """lines_on(code): turn on the LINE and JUMP events of a recorded code object, once."""
+    def _lines_on(self, line_events, recorder):
+        """lines_on(code): turn on the LINE and JUMP events of a recorded code object, once (a failure is the
+        recording's internal error, never the program's)."""
         line_codes = self.line_codes
         set_local_events = sys.monitoring.set_local_events
         tool_id = self.tool_id
@@ -44,7 +45,10 @@ class MonitoringTracer(Tracer):
         def lines_on(code):
             if line_events and code not in line_codes:
                 line_codes.add(code)
-                set_local_events(tool_id, code, line_events)
+                try:
+                    set_local_events(tool_id, code, line_events)
+                except Exception as error:
+                    recorder.internal_error("turning on the line events of recorded code", error)
 
         return lines_on
 
@@ -55,7 +59,10 @@ class MonitoringTracer(Tracer):
         tool_id, self.tool_id = self.tool_id, None
         monitoring.set_events(tool_id, 0)
         for code in self.line_codes:
-            monitoring.set_local_events(tool_id, code, 0)
+            try:
+                monitoring.set_local_events(tool_id, code, 0)
+            except Exception:  # best effort: no callback stays registered for what is left
+                pass
         self.line_codes.clear()
         for event in (monitoring.events.PY_START, monitoring.events.PY_RESUME, monitoring.events.PY_THROW,
                       monitoring.events.PY_RETURN, monitoring.events.PY_YIELD, monitoring.events.LINE,
