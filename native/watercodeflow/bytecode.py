@@ -3,6 +3,7 @@
 # the offsets, argval for locals, constants and attribute or method names, and argrepr for BINARY_OP. Not dis:
 # importing dis takes ~5 ms at start-up on 3.12/3.13 and reading one code object with it ~0.2-0.5 ms, paid for
 # every recorded function. test/python/recorder/test_bytecode.py checks it against dis.
+import _weakref
 import opcode
 import sys
 
@@ -23,7 +24,9 @@ _LOAD_METHOD = opcode.opmap.get("LOAD_METHOD", -1)
 _LOAD_ATTR = opcode.opmap["LOAD_ATTR"]
 _ATTR_SHIFT = 1 if sys.version_info >= (3, 12) else 0  # 3.12+: the low bit of LOAD_ATTR's arg is the method form
 
-_last = (None, None)  # the code read last and its instructions: line_stores and line_effects read the same code
+# the code read last (weakly: it must not outlive the program's use of it) and its instructions: line_stores and
+# line_effects read the same code one after the other
+_last = (None, None)
 
 
 def instructions(code):
@@ -32,7 +35,7 @@ def instructions(code):
     instructions on locals (a pair of names for 3.13's paired ones), constants, LOAD_ATTR and LOAD_METHOD, and
     argrepr for BINARY_OP; elsewhere they are None and ""."""
     global _last
-    if _last[0] is code:
+    if _last[0] is not None and _last[0]() is code:
         return _last[1]
     raw = code.co_code
     names, consts = code.co_names, code.co_consts
@@ -60,5 +63,5 @@ def instructions(code):
             argrepr = _NB_SYMBOLS[arg]
         out.append((_OPNAME[op], arg, argval, argrepr, i, min(end, size)))
         i = end
-    _last = (code, out)
+    _last = (_weakref.ref(code), out)
     return out

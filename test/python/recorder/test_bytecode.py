@@ -101,6 +101,17 @@ class AgainstDis(unittest.TestCase):
         self.assertIsNot(first, again)
         self.assertEqual(first, again)
 
+    def test_the_code_read_last_is_not_kept_alive(self):
+        import gc
+        import weakref
+
+        code = compile("def gone(): return 1", "<bytecode_gone>", "exec").co_consts[0]
+        bytecode.instructions(code)
+        watch = weakref.ref(code)
+        del code
+        gc.collect()
+        self.assertIsNone(watch())
+
 
 if __name__ == "__main__":
     unittest.main()
