@@ -172,10 +172,10 @@ static inline int wcf_dict_version_reliable(PyObject *dict)
 #endif
 }
 
-/* PyDict_Next without a call per item. A combined table's entries are read in place, in PyDict_Next's order;
- * a split table (values kept apart from the shared keys) goes through PyDict_Next. *pos is the next entry's
- * index. The entry table mirrors CPython's (internal/pycore_dict.h, the same in 3.11, 3.12 and 3.13 with the
- * GIL): that header cannot be included from an extension on 3.12. */
+/* wcf_dict_next: PyDict_Next without a call per item. A combined table's entries are read in place, in
+ * PyDict_Next's order; a split table (values kept apart from the shared keys) goes through PyDict_Next. *pos is
+ * the next entry's index. The entry table mirrors CPython's (internal/pycore_dict.h, the same in 3.11, 3.12
+ * and 3.13 with the GIL): that header cannot be included from an extension on 3.12. */
 #ifdef Py_GIL_DISABLED
 #error "the WaterCodeFlow C core reads dict entry tables laid out for interpreters with the GIL"
 #endif
@@ -190,8 +190,17 @@ typedef struct {
     char dk_indices[]; /* 1 << dk_log2_index_bytes bytes of indices, then the entries */
 } WcfDictKeys;
 enum { WCF_DICT_KEYS_GENERAL = 0, WCF_DICT_KEYS_UNICODE = 1, WCF_DICT_KEYS_SPLIT = 2 };
-typedef struct { Py_hash_t me_hash; PyObject *me_key; PyObject *me_value; } WcfDictEntry;
-typedef struct { PyObject *me_key; PyObject *me_value; } WcfDictUnicodeEntry;
+
+/* The entries follow the indices: (hash, key, value) for general keys, (key, value) otherwise. Returned as
+ * pointers from the first entry's key: each entry is `*stride` pointers long, its value right after its key. */
+_Static_assert(sizeof(Py_hash_t) == sizeof(PyObject *), "a dict entry's hash is pointer-sized");
+static inline PyObject **wcf_dict_entries(WcfDictKeys *keys, size_t *stride)
+{
+    PyObject **table = (PyObject **)(void *)(keys->dk_indices + ((size_t)1 << keys->dk_log2_index_bytes));
+    int general = keys->dk_kind == WCF_DICT_KEYS_GENERAL;
+    *stride = general ? 3 : 2;
+    return general ? table + 1 : table;
+}
 
 static inline int wcf_dict_next(PyObject *dict, Py_ssize_t *pos, PyObject **key, PyObject **value)
 {
@@ -202,24 +211,14 @@ static inline int wcf_dict_next(PyObject *dict, Py_ssize_t *pos, PyObject **key,
     Py_ssize_t i = *pos, n = keys->dk_nentries;
     if (i < 0)
         return 0;
-    void *table = keys->dk_indices + ((size_t)1 << keys->dk_log2_index_bytes);
-    if (keys->dk_kind != WCF_DICT_KEYS_GENERAL) {
-        WcfDictUnicodeEntry *entries = table;
-        while (i < n && entries[i].me_value == NULL)
-            i++;
-        if (i >= n)
-            return 0;
-        *key = entries[i].me_key;
-        *value = entries[i].me_value;
-    } else {
-        WcfDictEntry *entries = table;
-        while (i < n && entries[i].me_value == NULL)
-            i++;
-        if (i >= n)
-            return 0;
-        *key = entries[i].me_key;
-        *value = entries[i].me_value;
-    }
+    size_t stride;
+    PyObject **entries = wcf_dict_entries(keys, &stride);
+    while (i < n && entries[(size_t)i * stride + 1] == NULL)
+        i++;
+    if (i >= n)
+        return 0;
+    *key = entries[(size_t)i * stride];
+    *value = entries[(size_t)i * stride + 1];
     *pos = i + 1;
     return 1;
 }
@@ -234,7 +233,8 @@ static inline PyObject **wcf_dict_pairs(PyObject *dict, Py_ssize_t count)
     WcfDictKeys *keys = (WcfDictKeys *)(void *)mp->ma_keys;
     if (keys->dk_kind != WCF_DICT_KEYS_UNICODE || keys->dk_nentries != count || mp->ma_used != count)
         return NULL;
-    return (PyObject **)(void *)(keys->dk_indices + ((size_t)1 << keys->dk_log2_index_bytes));
+    size_t stride;
+    return wcf_dict_entries(keys, &stride);
 }
 
 /* instance __dict__ versions are usable before 3.13 (see wcf_dict_version_reliable) */
