@@ -158,7 +158,7 @@ def exit_code_of(system_exit):
     if code is None:
         return 0
     if isinstance(code, int):
-        return code
+        return int.__int__(code)  # an exact int: sys.exit(False) is status 0, and no subclass's __int__ runs
     try:
         sys.stderr.write(str(code) + "\n")
         sys.stderr.flush()

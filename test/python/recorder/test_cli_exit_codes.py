@@ -30,6 +30,9 @@ class ExitCodeTest(unittest.TestCase):
     def test_sys_exit_without_code_and_with_text_behave_like_python(self):
         completed, meta = self.exit_of("exit-none")
         self.assertEqual(meta["exit_code"], "0")
+        for mode, status in (("exit-false", 0), ("exit-true", 1)):
+            completed, meta = self.exit_of(mode, ["--exit-code=program"])
+            self.assertEqual((completed.returncode, meta["exit_code"]), (status, str(status)), mode)
         completed, meta = self.exit_of("exit-text", ["--exit-code=program"])
         plain = run_plain(program_path("exit_code.py"), ["exit-text"])
         self.assertEqual(completed.returncode, plain.returncode)
