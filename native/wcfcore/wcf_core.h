@@ -240,6 +240,7 @@ typedef struct Core {
         next_object;
     PyObject *name_ids; /* dict: name -> id */
     PyObject *file_ids; /* dict: filename -> id */
+    PyObject *type_ids; /* dict: type name -> id (distinct classes can share a name) */
     WcfPtrMap codes;    /* code object -> CodeInfo */
     WcfPtrMap types;    /* type -> TypeInfo */
     WcfPtrMap live;     /* frame -> FrameRecord */
@@ -296,12 +297,15 @@ FrameRecord *wcf_on_call(Core *c, PyObject *frame);
 void wcf_on_line(Core *c, FrameRecord *r, int line);
 void wcf_on_return(Core *c, FrameRecord *r, PyObject *value, int is_yield);
 void wcf_on_unwind(Core *c, FrameRecord *r);
+void wcf_after_trace_gap(Core *c, PyFrameObject *frame);
 void wcf_on_exception(Core *c, FrameRecord *r, PyObject *exc, PyObject *tb);
 CodeInfo *wcf_code_info(Core *c, PyCodeObject *code);
 void wcf_internal_error(Core *c, const char *where);
 void wcf_stop(Core *c);
 void wcf_release_all(Core *c);
 int64_t wcf_name_id(Core *c, PyObject *name);
+int64_t wcf_interned_id(Core *c, PyObject *ids, PyObject *key, int64_t *next, PyObject *rows,
+                        PyObject *(*text_of)(PyObject *));
 void wcf_new_step_for_watch(Core *c);
 void wcf_flush_if_due(Core *c);
 

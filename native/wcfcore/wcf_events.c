@@ -53,24 +53,34 @@ void wcf_internal_error(Core *c, const char *where)
 
 /* -- ids ----------------------------------------------------------------------------------------------- */
 
-int64_t wcf_name_id(Core *c, PyObject *name)
+/* The id of `key` in a table of unique texts (names, types): `ids` maps keys to ids; a new key gets the next
+ * id and an (id, text) row, its text made by text_of(key) (a new reference, NULL on failure: "?"). */
+int64_t wcf_interned_id(Core *c, PyObject *ids, PyObject *key, int64_t *next, PyObject *rows,
+                        PyObject *(*text_of)(PyObject *))
 {
-    PyObject *known = PyDict_GetItemWithError(c->name_ids, name);
+    PyObject *known = PyDict_GetItemWithError(ids, key);
     if (known != NULL)
         return PyLong_AsLongLong(known);
     PyErr_Clear();
-    int64_t id = c->next_name++;
+    int64_t id = (*next)++;
     PyObject *number = PyLong_FromLongLong(id);
-    if (number == NULL || PyDict_SetItem(c->name_ids, name, number) < 0)
+    if (number == NULL || PyDict_SetItem(ids, key, number) < 0)
         PyErr_Clear();
     Py_XDECREF(number);
-    PyObject *text = PyUnicode_Check(name) ? Py_NewRef(name) : PyObject_Repr(name);
+    PyObject *text = text_of(key);
     if (text == NULL) {
         PyErr_Clear();
         text = PyUnicode_FromString("?");
     }
-    append_row(c, c->name_rows, Py_BuildValue("(LN)", (long long)id, text));
+    append_row(c, rows, Py_BuildValue("(LN)", (long long)id, text));
     return id;
+}
+
+static PyObject *name_text(PyObject *name) { return PyUnicode_Check(name) ? Py_NewRef(name) : PyObject_Repr(name); }
+
+int64_t wcf_name_id(Core *c, PyObject *name)
+{
+    return wcf_interned_id(c, c->name_ids, name, &c->next_name, c->name_rows, name_text);
 }
 
 static int64_t file_id(Core *c, PyObject *path)
@@ -433,6 +443,46 @@ void wcf_on_unwind(Core *c, FrameRecord *r)
     leave(c, r, r->last_exception_step >= 0 ? r->last_exception_step : c->step, 0);
     if (wcf_error_pending(c))
         wcf_internal_error(c, "unwind event");
+}
+
+/* The settrace tracer is back after the program removed or replaced it (sys.settrace(None) ... sys.settrace(
+ * the saved one), as test.support.no_tracing and coverage tools do): `frame` is the frame whose call event
+ * brought it back. Frames of this thread that left in between are ended at the last step; the others re-read
+ * all their names at their next step (their lines ran unseen), and a notice says steps are missing here. */
+void wcf_after_trace_gap(Core *c, PyFrameObject *frame)
+{
+    if (!c->active)
+        return;
+    PyThreadState *ts = c->busy && c->owner != NULL ? (PyThreadState *)c->owner : PyThreadState_Get();
+    ThreadRec *t = wcf_ptrmap_get(&c->threads, ts);
+    if (t == NULL || t->ident != (unsigned long)ts->id)
+        return; /* a thread's first event (threading.settrace(saved)): nothing was missed */
+    while (t->depth > 0) {
+        FrameRecord *top = t->stack[t->depth - 1];
+        int on_stack = 0;
+        PyFrameObject *f = (PyFrameObject *)Py_XNewRef((PyObject *)frame);
+        while (f != NULL && !on_stack) {
+            on_stack = (PyObject *)f == top->frame;
+            PyFrameObject *back = PyFrame_GetBack(f);
+            Py_DECREF(f);
+            f = back;
+        }
+        Py_XDECREF(f);
+        if (on_stack)
+            break;
+        leave(c, top, c->step < 0 ? 0 : c->step, 0);
+    }
+    for (int i = 0; i < t->depth; i++)
+        t->stack[i]->prev_line = -1; /* a full scan at the next step */
+    wcf_clock_tick(c);
+    PyObject *text = PyUnicode_FromFormat(
+        "steps are missing after step %lld: the program removed or replaced the settrace tracer (sys.settrace) "
+        "and set it again later; the code that ran in between is not recorded", (long long)(c->step < 0 ? 0 : c->step));
+    PyObject *row = text != NULL ? Py_BuildValue("(LsN)", (long long)(c->step < 0 ? 0 : c->step), "tracer-gap", text)
+                                 : NULL;
+    if (row == NULL || PyList_Append(c->notice_rows, row) < 0)
+        PyErr_Clear();
+    Py_XDECREF(row);
 }
 
 void wcf_on_exception(Core *c, FrameRecord *r, PyObject *exc, PyObject *tb)

@@ -117,6 +117,8 @@ int wcf_is_scalar(Core *c, PyTypeObject *t)
            t == Py_TYPE(Py_None) || t == &PyBytes_Type || t == &PyComplex_Type;
 }
 
+static PyObject *type_text(PyObject *name) { return Py_NewRef(name); }
+
 TypeInfo *wcf_type_info(Core *c, PyTypeObject *type)
 {
     TypeInfo *ti = wcf_ptrmap_get(&c->types, type);
@@ -131,14 +133,16 @@ TypeInfo *wcf_type_info(Core *c, PyTypeObject *type)
     if (name == NULL || !PyUnicode_Check(name)) {
         Py_XDECREF(name);
         name = PyUnicode_FromString(type->tp_name);
-        if (name == NULL)
+        if (name == NULL) {
             PyErr_Clear();
+            name = PyUnicode_FromString("?");
+            PyErr_Clear();
+        }
     }
-    ti->type_id = c->next_type++;
-    PyObject *row = Py_BuildValue("(LO)", (long long)ti->type_id, name != NULL ? name : Py_None);
-    if (row == NULL || PyList_Append(c->type_rows, row) < 0)
-        PyErr_Clear();
-    Py_XDECREF(row);
+    /* one id per name, as the Python core's writer has it (the types table's names are unique): distinct
+     * classes share a name when a factory makes one per call or a module is imported afresh */
+    ti->type_id = name != NULL ? wcf_interned_id(c, c->type_ids, name, &c->next_type, c->type_rows, type_text)
+                               : c->next_type++;
     Py_XDECREF(name);
     if (wcf_is_scalar(c, type)) {
         ti->kind = K_UNKNOWN;

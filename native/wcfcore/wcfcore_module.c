@@ -124,7 +124,8 @@ static int core_init(Core *c, PyObject *args, PyObject *kwargs)
     }
     c->name_ids = PyDict_New();
     c->file_ids = PyDict_New();
-    if (c->name_ids == NULL || c->file_ids == NULL)
+    c->type_ids = PyDict_New();
+    if (c->name_ids == NULL || c->file_ids == NULL || c->type_ids == NULL)
         return -1;
     if (wcf_ptrmap_init(&c->codes, 256) < 0 || wcf_ptrmap_init(&c->types, 64) < 0 ||
         wcf_ptrmap_init(&c->live, 64) < 0 || wcf_ptrmap_init(&c->suspended, 16) < 0 ||
@@ -193,6 +194,7 @@ static void core_clear_refs(Core *c)
         Py_CLEAR(c->h[h]);
     Py_CLEAR(c->name_ids);
     Py_CLEAR(c->file_ids);
+    Py_CLEAR(c->type_ids);
 }
 
 static void core_dealloc(Core *c)
@@ -237,6 +239,38 @@ static PyObject *core_thread_bootstrap(Core *c, PyObject *args)
         Py_RETURN_NONE;
     wcf_clock_tick(c);
     PyEval_SetTrace(wcf_trace_function, (PyObject *)c);
+    if (PyUnicode_Check(event) && PyUnicode_CompareWithASCIIString(event, "call") == 0)
+        wcf_trace_function((PyObject *)c, (PyFrameObject *)frame, PyTrace_CALL, Py_None);
+    Py_RETURN_NONE;
+}
+
+/* The core called as a Python trace function: sys.gettrace() returns the core while its C trace function is set,
+ * so a program that saves it, turns tracing off and restores it (sys.settrace(saved)) hands it to the
+ * interpreter's Python-level trampoline, which calls it at the next call event. It takes the thread back to the
+ * C trace function and handles that event; without this the interpreter would raise "not callable" into the
+ * program. After the recording it only removes itself. */
+static PyObject *core_call(Core *c, PyObject *args, PyObject *kwargs)
+{
+    PyObject *frame, *event, *arg;
+    if (kwargs != NULL && PyDict_GET_SIZE(kwargs) != 0) {
+        PyErr_SetString(PyExc_TypeError, "the recorder's trace function takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "OOO", &frame, &event, &arg))
+        return NULL;
+    if (!c->active || c->monitoring || !PyFrame_Check(frame)) {
+        PyEval_SetTrace(NULL, NULL);
+        Py_RETURN_NONE;
+    }
+    PyThreadState *ts = PyThreadState_Get();
+    PyEval_SetTrace(wcf_trace_function, (PyObject *)c);
+    if (c->paused || (c->nuntraced && wcf_untraced_thread(c, ts)))
+        Py_RETURN_NONE;
+    wcf_lock(c, ts);
+    wcf_after_trace_gap(c, (PyFrameObject *)frame);
+    if (wcf_error_pending(c))
+        wcf_internal_error(c, "taking the trace back");
+    wcf_unlock(c);
     if (PyUnicode_Check(event) && PyUnicode_CompareWithASCIIString(event, "call") == 0)
         wcf_trace_function((PyObject *)c, (PyFrameObject *)frame, PyTrace_CALL, Py_None);
     Py_RETURN_NONE;
@@ -547,6 +581,7 @@ PyTypeObject WcfCoreType = {
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)core_init,
     .tp_dealloc = (destructor)core_dealloc,
+    .tp_call = (ternaryfunc)core_call,
     .tp_methods = core_methods,
     .tp_getset = core_getset,
 };

@@ -68,6 +68,43 @@ class ProgramEnvironmentTest(unittest.TestCase):
             self.assertEqual(recording.meta["status"], "complete")
             self.assertEqual(recording.query("SELECT kind, message FROM notices"), [])
 
+    def test_tracing_turned_off_and_restored_by_the_program(self):
+        """sys.settrace(None) ... sys.settrace(saved), as test.support.no_tracing does: the program runs as under
+        plain python (the saved trace function is callable), recording goes on after the restore, and with the
+        C core a notice says where steps are missing."""
+        from .recording_checks import marker_lines
+
+        program = program_path("tracing_off_and_on.py")
+        marks = marker_lines(program)
+        for tracer in ("settrace", "auto"):
+            completed, out = self.assert_same_as_plain_with(program, ["--tracer", tracer])
+            self.assertEqual(completed.stdout, b"thread 6 2\nlate 4\n45 90\n")
+            recording = Recording(out)
+            self.addCleanup(recording.close)
+            meta = recording.meta
+            self.assertEqual(meta["status"], "complete")
+            self.assertEqual(len(recording.line_steps(marks["after"], "after")), 3, tracer)
+            self.assertTrue(recording.line_steps(marks["end"]), tracer)
+            notices = recording.query("SELECT step, kind FROM notices ORDER BY step")
+            if meta["tracer"] == "settrace" and meta["recorder"] == "c":
+                # the main thread's gap and the worker's; the late thread started with the saved function
+                self.assertEqual([kind for _step, kind in notices], ["tracer-gap", "tracer-gap"])
+                self.assertEqual(recording.line_steps(marks["quiet"], "quiet"), [])
+                # frames that ended inside a gap were ended there: `after` is called by the module frame
+                step = recording.line_steps(marks["after"], "after")[0]
+                self.assertEqual(recording.frame(recording.frame_of_step(step)[1])[2], "<module>")
+            elif meta["tracer"] == "monitoring":
+                # sys.monitoring is not sys.settrace: turning the latter off stops nothing
+                self.assertEqual(notices, [])
+                self.assertEqual(len(recording.line_steps(marks["quiet"], "quiet")), 14)
+
+    def assert_same_as_plain_with(self, program, options):
+        plain = run_plain(program)
+        completed, out = record(program, options=["--exit-code=program"] + options)
+        self.assertEqual((completed.stdout, completed.stderr, completed.returncode),
+                         (plain.stdout, plain.stderr, plain.returncode))
+        return completed, out
+
     def test_output_rows_carry_the_step_of_the_line_that_wrote_them(self):
         from .recording_checks import marker_lines
 

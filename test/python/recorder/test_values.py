@@ -104,5 +104,25 @@ class NoUserCodeTest(unittest.TestCase):
         self.assertEqual(recording.local(end, "Point"), "<class '__main__.Point'>")
 
 
+class SameNamedTypesTest(unittest.TestCase):
+    """Distinct classes with one qualified name (a factory's class, a module imported fresh twice) share one
+    row of the types table, whose names are unique: the recording completes and each object has its type."""
+
+    def test_distinct_classes_with_one_name(self):
+        completed, recording, marks = recorded(self, "same_named_types.py")
+        self.assertEqual(completed.returncode, 0, completed.stderr)
+        self.assertEqual(completed.stdout, b"False False 3\n")
+        self.assertEqual(recording.meta["status"], "complete")
+        step = recording.line_steps(marks["printed"])[0]
+        self.assertNotEqual(recording.object_id_of(step, "a"), recording.object_id_of(step, "b"))
+        self.assertEqual(recording.local(step, "a"), "__main__.make_point.<locals>.Point(x=1)")
+        self.assertEqual(recording.local(step, "b"), "__main__.make_point.<locals>.Point(x=2)")
+        self.assertEqual(recording.local(step, "pair", depth=2),
+                         "(same_named_types_helper.Helper(loaded=True), same_named_types_helper.Helper(loaded=True))")
+        names = [name for (name,) in recording.query("SELECT name FROM types")]
+        self.assertEqual(len(names), len(set(names)))
+        self.assertEqual(names.count("__main__.make_point.<locals>.Point"), 1)
+
+
 if __name__ == "__main__":
     unittest.main()
