@@ -14,6 +14,9 @@ class RecordingRawStream(io.RawIOBase):
         self._encoding = encoding
         self._errors = errors
         self._record_output = record_output  # callable(stream_name, text) or None once recording ended
+        # held here: at interpreter exit module globals are cleared before the program's last objects are
+        # finalized, and what their __del__ prints must still reach the fd (as under plain python)
+        self._os_write = os.write
 
     def writable(self):
         return True
@@ -29,7 +32,7 @@ class RecordingRawStream(io.RawIOBase):
         total = len(view)
         written = 0
         while written < total:
-            written += os.write(self._fd, view[written:])
+            written += self._os_write(self._fd, view[written:])
         record_output = self._record_output
         if record_output is not None and total:
             try:

@@ -218,6 +218,8 @@ class Recorder(RecordingLifecycle):
     # -- steps and scans --------------------------------------------------------------------------
 
     def _new_step(self, kind, record, line):
+        if self.values.dropped:
+            self.values.release_dead(False)  # before this step's reads
         step = self.step + 1
         self.step = step
         self.values.step = step
@@ -256,12 +258,26 @@ class Recorder(RecordingLifecycle):
             new_id = value_id(obj, 1)
             if previous is None or previous[1] != new_id:
                 bindings.append((step, scope_id, self.name_id(name), new_id))
+            if previous is not None:
+                self._dropped(previous[0])
             entry = tracked.get(id(obj)) if type(obj) not in SCALAR_TYPES else None
             bound[name] = (obj, new_id, entry is not None and entry.kind != "opaque")
         if len(bound) != len(mapping):
             for name in [name for name in bound if name not in mapping]:
-                if bound.pop(name)[1] != _SKIPPED:
+                previous = bound.pop(name)
+                if previous[1] != _SKIPPED:
                     bindings.append((step, scope_id, self.name_id(name), None))
+                self._dropped(previous[0])
+
+    def _dropped(self, obj):
+        """A binding of `obj` is gone from the recording's scopes: release it if only the recorder holds it."""
+        if type(obj) not in SCALAR_TYPES:
+            self.values.dropped.append(id(obj))
+
+    def _release_dead(self):
+        """The end of an event: what its scans let go (values.release_dead)."""
+        if self.values.dropped:
+            self.values.release_dead(True)
 
     def _scan_names(self, shadow, mapping, names):
         """_scan() restricted to `names` (a function's co_names) of a globals dict."""
@@ -274,6 +290,8 @@ class Recorder(RecordingLifecycle):
             if obj is _MISSING:
                 if previous is not None and bound.pop(name)[1] != _SKIPPED:
                     self.rows_bindings.append((step, shadow.scope_id, self.name_id(name), None))
+                if previous is not None:
+                    self._dropped(previous[0])
                 continue
             if previous is not None and previous[0] is obj:
                 if previous[2]:
@@ -285,6 +303,8 @@ class Recorder(RecordingLifecycle):
             new_id = value_id(obj, 1)
             if previous is None or previous[1] != new_id:
                 self.rows_bindings.append((step, shadow.scope_id, self.name_id(name), new_id))
+            if previous is not None:
+                self._dropped(previous[0])
             entry = self.values.tracked.get(id(obj)) if type(obj) not in SCALAR_TYPES else None
             bound[name] = (obj, new_id, entry is not None and entry.kind != "opaque")
 
@@ -316,7 +336,9 @@ class Recorder(RecordingLifecycle):
                 code_id = self.code_id(code)
                 if not code_id:
                     return None
-                return self._enter(frame, code, code_id)
+                record = self._enter(frame, code, code_id)
+                self._release_dead()
+                return record
             except RECURSION_ERRORS_TO_PROPAGATE:
                 raise
             except Exception as error:
@@ -387,6 +409,7 @@ class Recorder(RecordingLifecycle):
                 self._deep(self._scan_frame, record, frame)
                 if len(self.values.tracked) >= self.values.sweep_threshold:
                     self.values.maybe_sweep(self._root_values())
+                self._release_dead()
             except RECURSION_ERRORS_TO_PROPAGATE:
                 raise
             except Exception as error:
@@ -402,6 +425,7 @@ class Recorder(RecordingLifecycle):
                     self._deep(self._scan_frame, record, frame)
                 self.rows_returns.append((step, record.frame_id, self._deep(self.values.value_id, value, 1)))
                 self._leave(record, step, is_yield)
+                self._release_dead()
             except RECURSION_ERRORS_TO_PROPAGATE:
                 raise
             except Exception as error:
@@ -433,6 +457,13 @@ class Recorder(RecordingLifecycle):
             self.suspended[id(frame)] = record  # holds the frame: its id cannot be reused meanwhile
         else:
             record.frame = None
+            if not record.shares_globals:
+                # checked once the frame has let its locals go too (values.release_dead); the shadow lets go
+                # now, though a trace closure may keep the record alive (the C core frees the scope here)
+                bound = record.locals_scope.bound
+                for binding in bound.values():
+                    self._dropped(binding[0])
+                bound.clear()
             if len(self.values.tracked) >= self.values.sweep_threshold:
                 self.values.maybe_sweep(self._root_values())
 
@@ -454,6 +485,7 @@ class Recorder(RecordingLifecycle):
                     self._deep(self._scan_frame, record, frame)
                 record.last_exception_step = step
                 record.after_exception = True
+                self._release_dead()
                 thread = record.thread
                 if exc is not thread.last_exception:
                     thread.last_exception = exc
@@ -541,6 +573,14 @@ class Recorder(RecordingLifecycle):
 
     def _flush_pending(self):
         self.buffers.close()  # writer.close() then writes the buffered rows
+
+    def _release_objects(self):
+        for record in list(self.live.values()) + list(self.suspended.values()):
+            record.locals_scope.bound.clear()
+        for _, scope in self.globals_scopes.values():
+            scope.bound.clear()
+        self.values.tracked.clear()
+        self.values.dropped.clear()
 
     def _frame_id_of(self, frame):
         record = self.live.get(id(frame))

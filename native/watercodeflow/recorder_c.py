@@ -233,6 +233,9 @@ class CRecorder(RecordingLifecycle):
         self.buffers.close()
         self._write_pending()
 
+    def _release_objects(self):
+        self.core.release_objects()
+
     def _frame_id_of(self, frame):
         return self.core.frame_id_of(frame)
 

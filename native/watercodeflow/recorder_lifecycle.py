@@ -22,7 +22,7 @@ def tell_user(text):
 class RecordingLifecycle:
     """Mixin. Needs: self.lock, self.step, self.active, self.status, self.finalized, self.writer,
     self.tracer_name, self._notice_rows, and the hooks _stop_tracing(), _tracer_lost(), _flush_pending(),
-    _frame_id_of(frame) (None when not recorded) and _last_frame_id()."""
+    _release_objects(), _frame_id_of(frame) (None when not recorded) and _last_frame_id()."""
 
     def _notice(self, kind, message):
         self._notice_rows.append((max(self.step, 0), kind, message))
@@ -94,4 +94,10 @@ class RecordingLifecycle:
             except Exception as error:
                 self.status = "error"
                 tell_user("watercodeflow: closing the recording failed: %s\n" % (error,))
+            try:
+                # the recorder's references to the program's objects go: what the program still holds (its
+                # globals) dies at interpreter exit as under plain python, __del__ included
+                self._release_objects()
+            except Exception:
+                pass
             return self.status

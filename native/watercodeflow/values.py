@@ -5,6 +5,7 @@ import collections
 import io
 import itertools
 import operator
+import sys
 import types
 
 _NoneType = type(None)
@@ -250,6 +251,9 @@ class ValueCapture:
         self.next_value_id = 1
         self.next_object_id = 1
         self.sweep_threshold = 4096
+        # ids of objects the recorder dropped a reference to (a binding, a frame's scope, a container's old
+        # item): those only the recorder still holds are released by release_dead(), not at the next sweep
+        self.dropped = []
         # buffer tracking (buffer_hooks.BufferHooks, set by the recorder): the objects offered to it
         self.buffers = None
         self.buffers_watched = False
@@ -356,6 +360,8 @@ class ValueCapture:
         children = self._children(entry, raw, level + 1, old)
         cut = length - (len(raw) // 2 if kind in ("dict", "instance") else len(raw))
         entry.raw = raw
+        if old:
+            self.dropped.extend(id(child) for child in old if type(child) not in SCALAR_TYPES)
         if children != entry.children or length != entry.length or cut != entry.cut:
             entry.children = children
             self._write_state(entry, length, children, cut)
@@ -470,6 +476,34 @@ class ValueCapture:
         self._write_state(entry, size, children, 0 if items is not None else size)
 
     # -- lifetime ---------------------------------------------------------------------------------
+
+    def release_dead(self, keep_held):
+        """Release the tracked objects only the recorder still holds among those it dropped a reference to: the
+        program cannot reach them any more, so under plain python they would be gone already (and their __del__
+        and weakref callbacks run). Called at the end of each event and at the next step (wcf_release_dead in
+        the C core): `keep_held` keeps the ones still held, such as a returning frame's locals, for that second
+        look; an object the program still holds then is left to the sweep."""
+        dropped, tracked, kept = self.dropped, self.tracked, []
+        getrefcount = sys.getrefcount
+        while dropped:
+            key = dropped.pop()
+            entry = tracked.get(key)
+            if entry is None:
+                continue
+            if getrefcount(entry.obj) != 2:  # 2: the entry's reference and the call's argument
+                if keep_held:
+                    kept.append(key)
+                continue
+            del tracked[key]
+            if entry.object_id in self.buffer_objects:
+                self.buffer_objects.discard(entry.object_id)
+                self.buffers.release(entry.object_id)
+            raw = entry.raw
+            entry.obj = entry.raw = None  # the object first: its items are then held by `raw` alone if by nothing else
+            if raw and entry.kind != "ndarray" and entry.kind != "tensor":
+                dropped.extend(id(child) for child in raw if type(child) not in SCALAR_TYPES)
+            raw = entry = None
+        dropped.extend(kept)
 
     def maybe_sweep(self, root_values):
         """Release tracked objects no recorded scope can reach (root_values: iterable of bound values)."""

@@ -250,6 +250,10 @@ typedef struct Core {
     WcfPtrMap tracked;  /* object -> Tracked */
     unsigned long main_ident;
     int64_t sweep_threshold;
+    /* objects the recorder dropped a reference to (a binding, a frame's scope, a container's old item): those
+     * only the recorder still holds are released at the next step (wcf_release_dead), not at the next sweep */
+    PyObject **dead_candidates;
+    int ndead_candidates, cap_dead_candidates;
     /* scalar interning (caches: a value may get several ids; each id has the same display) */
     int64_t none_id, true_id, false_id;
     int64_t small_ints[1024 + 5];
@@ -339,6 +343,8 @@ static inline int64_t wcf_refresh_entry(Core *c, struct Tracked *e, int level)
 }
 TypeInfo *wcf_type_info(Core *c, PyTypeObject *type);
 void wcf_maybe_sweep(Core *c);
+void wcf_release_dead(Core *c, int keep_held);
+void wcf_note_dropped(Core *c, PyObject *obj);
 void wcf_values_free(Core *c);
 int wcf_is_scalar(Core *c, PyTypeObject *type);
 /* PyErr_Clear, except that a KeyboardInterrupt is handed back to the program (PyErr_SetInterrupt) */

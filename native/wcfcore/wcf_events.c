@@ -196,6 +196,8 @@ static Scope *globals_scope(Core *c, PyObject *globals)
 
 void wcf_flush_if_due(Core *c)
 {
+    if (c->ndead_candidates > 0)
+        wcf_release_dead(c, 1); /* the end of an event: what its scans let go */
     if (c->steps_since_flush < c->flush_every || c->in_flush)
         return;
     c->in_flush = 1;
@@ -209,6 +211,8 @@ void wcf_flush_if_due(Core *c)
 
 static int64_t new_step(Core *c, int kind, FrameRecord *r, int line)
 {
+    if (c->ndead_candidates > 0)
+        wcf_release_dead(c, 0); /* before this step's reads: a finalizer it runs moves the clock */
     int64_t step = ++c->step;
     c->epoch++;
     if (!c->clock_on)

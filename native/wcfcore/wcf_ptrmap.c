@@ -58,6 +58,8 @@ static int rehash(WcfPtrMap *map, size_t cap)
 
 void *wcf_ptrmap_lookup(WcfPtrMap *map, const void *key)
 {
+    if (map->slots == NULL)
+        return NULL; /* freed (the core released everything at the end of the recording) */
     size_t i = slot_of(key, map->mask);
     for (;;) {
         WcfPtrEntry *e = &map->slots[i];
@@ -113,6 +115,8 @@ void *wcf_ptrmap_remove(WcfPtrMap *map, const void *key)
 {
     if (map->last_key == key)
         map->last_key = NULL;
+    if (map->slots == NULL)
+        return NULL;
     size_t i = slot_of(key, map->mask);
     for (;;) {
         WcfPtrEntry *e = &map->slots[i];

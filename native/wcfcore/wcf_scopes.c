@@ -67,6 +67,8 @@ void wcf_scope_unref(Core *c, Scope *s)
         return;
     if (s->is_dict) {
         for (int i = 0; i < s->nentries; i++) {
+            if (c != NULL && s->entries[i].entry != NULL)
+                wcf_note_dropped(c, s->entries[i].obj);
             Py_XDECREF(s->entries[i].obj);
             Py_XDECREF(s->entry_names[i]);
         }
@@ -77,8 +79,11 @@ void wcf_scope_unref(Core *c, Scope *s)
         Py_XDECREF(s->dict);
     } else {
         for (int i = 0; i < s->nslots; i++) {
-            if (c != NULL)
+            if (c != NULL) {
                 c->nmutable_locals -= s->slots[i].is_mutable;
+                if (s->slots[i].entry != NULL)
+                    wcf_note_dropped(c, s->slots[i].obj); /* checked at the next step, once the frame is gone */
+            }
             Py_XDECREF(s->slots[i].obj);
         }
         if (c != NULL && c->nfree_scopes < MAX_FREE_SCOPES) {
@@ -111,6 +116,8 @@ static void bind(Core *c, Scope *s, Binding *b, int64_t name_id, PyObject *obj)
         if (b->obj != NULL) {
             if (b->value_id != 0)
                 wcf_row_binding(&c->out, c->step, s->scope_id, name_id, -1);
+            if (b->entry != NULL)
+                wcf_note_dropped(c, b->obj);
             Py_CLEAR(b->obj);
             b->entry = NULL;
             b->value_id = 0;
@@ -129,6 +136,8 @@ static void bind(Core *c, Scope *s, Binding *b, int64_t name_id, PyObject *obj)
     int64_t id = wcf_value_entry(c, obj, 1, &entry);
     if (b->obj == NULL || b->value_id != id)
         wcf_row_binding(&c->out, c->step, s->scope_id, name_id, id);
+    if (b->entry != NULL)
+        wcf_note_dropped(c, b->obj);
     Py_XSETREF(b->obj, Py_NewRef(obj));
     b->entry = entry;
     b->value_id = id;

@@ -1,7 +1,8 @@
 /* Value capture of the C core: value ids for scalars and objects, object identity, object states (full or
- * delta rows), the release sweep. The twin of native/watercodeflow/values.py; it must never run the program's
- * code: reprs only of exact builtin scalars, containers read through their base types' C storage, instances
- * through their __dict__ and member slots, the rare rest through watercodeflow.core_helpers. */
+ * delta rows), releasing what only the recorder holds. The twin of native/watercodeflow/values.py; it must
+ * never run the program's code: reprs only of exact builtin scalars, containers read through their base types'
+ * C storage, instances through their __dict__ and member slots, the rare rest through watercodeflow.core_helpers.
+ */
 #include "wcf_core.h"
 
 static const char *const KIND_NAMES[] = {
@@ -555,10 +556,15 @@ static void write_empty_state(Core *c, Tracked *e, int64_t length, int64_t cut)
 }
 
 /* drops the references to the children last read; the arrays stay for reuse */
-static void release_children(Tracked *e)
+static void release_children(Core *c, Tracked *e)
 {
-    for (int i = 0; i < e->nraw; i++)
-        Py_XDECREF(e->raw[i]);
+    for (int i = 0; i < e->nraw; i++) {
+        PyObject *item = e->raw[i];
+        /* 2: this reference and a tracked entry's, nothing of the program's */
+        if (c != NULL && item != NULL && Py_REFCNT(item) == 2 && !wcf_is_scalar(c, Py_TYPE(item)))
+            wcf_note_dropped(c, item);
+        Py_XDECREF(item);
+    }
     if (e->child_keys != NULL)
         for (int i = 0; i < e->nchildren; i++)
             Py_XDECREF(e->child_keys[i]);
@@ -908,8 +914,11 @@ static int refresh_in_place(Core *c, Tracked *e, int level)
         write_state(c, e, e->length, e->cut, e->child_ids, kind == K_DICT ? e->child_keys : NULL, count, positions,
                     nchanged, as_delta);
     }
-    for (int i = 0; i < nfresh; i++)
+    for (int i = 0; i < nfresh; i++) {
+        if (Py_REFCNT(fresh[i]) == 2 && !wcf_is_scalar(c, Py_TYPE(fresh[i])))
+            wcf_note_dropped(c, fresh[i]);
         Py_DECREF(fresh[i]);
+    }
     return 1;
 }
 
@@ -1041,7 +1050,7 @@ static void refresh(Core *c, Tracked *e, int level)
     free(changed);
     /* keep what was read: the raw children (their references move over) and the recorded ids and keys;
      * the arrays are reused while they are big enough */
-    release_children(e);
+    release_children(c, e);
     if (n > e->cap_raw || count > e->cap_children || (keys != NULL && e->child_keys == NULL)) {
         /* one block: raw, then ids, entries and (dict/instance) keys */
         free(e->raw);
@@ -1090,10 +1099,11 @@ static void refresh(Core *c, Tracked *e, int level)
  * with their children block). */
 static void free_tracked(Core *c, Tracked *e)
 {
-    release_children(e);
+    /* the object first: its items are then held by the recorder's references alone if by nothing else */
+    Py_CLEAR(e->obj);
+    release_children(c, e);
     free(e->set_copy);
     Py_XDECREF(e->signature);
-    Py_XDECREF(e->obj);
     if (c != NULL && c->nfree_tracked < MAX_FREE_TRACKED) {
         e->type = (TypeInfo *)(void *)c->free_tracked; /* the link */
         c->free_tracked = e;
@@ -1152,6 +1162,66 @@ void wcf_mark_scope(Core *c, Scope *s)
             if (e != NULL)
                 e->marked = 2; /* a root, to be walked */
         }
+}
+
+void wcf_note_dropped(Core *c, PyObject *obj)
+{
+    if (c->ndead_candidates == c->cap_dead_candidates) {
+        int cap = c->cap_dead_candidates ? 2 * c->cap_dead_candidates : 64;
+        PyObject **grown = realloc(c->dead_candidates, sizeof(PyObject *) * (size_t)cap);
+        if (grown == NULL)
+            return; /* then the sweep releases it */
+        c->dead_candidates = grown;
+        c->cap_dead_candidates = cap;
+    }
+    c->dead_candidates[c->ndead_candidates++] = obj; /* borrowed: looked up again before use */
+}
+
+/* Can freeing e's object run code, or free objects the recorder does not know (whose finalizers could)? Not
+ * for an exact builtin container read whole: what it holds is scalars or tracked objects, which are judged on
+ * their own when their last reference goes. */
+static int may_run_code_when_freed(Core *c, Tracked *e)
+{
+    PyTypeObject *t = Py_TYPE(e->obj);
+    int builtin = t == &PyList_Type || t == &PyTuple_Type || t == &PyDict_Type || t == &PySet_Type ||
+                  t == &PyFrozenSet_Type;
+    return !builtin || !e->expanded || !e->has_state || e->cut != 0 || e->length > c->max_items;
+}
+
+/* Frees the tracked objects only the recorder still holds among those it dropped a reference to: the program
+ * cannot reach them any more, so under plain python they would be gone already (and their __del__ and weakref
+ * callbacks run). Called at the end of each event and again at the next step: a frame's locals are dropped at
+ * its return event but the frame lets them go only after it; `keep_held` keeps the ones still held for that
+ * second look. Finalizers run here, unrecorded; the mutation clock moves in case they wrote anything. An
+ * object the program still held at the second look is left to the sweep. */
+void wcf_release_dead(Core *c, int keep_held)
+{
+    int ran_code = 0, kept = 0;
+    while (c->ndead_candidates > kept) {
+        PyObject *obj = c->dead_candidates[--c->ndead_candidates];
+        Tracked *e = wcf_ptrmap_get(&c->tracked, obj);
+        if (e == NULL)
+            continue;
+        if (Py_REFCNT(obj) != 1) {
+            if (keep_held) { /* to the bottom of the list, below the ones still to look at */
+                c->dead_candidates[c->ndead_candidates] = c->dead_candidates[kept];
+                c->dead_candidates[kept++] = obj;
+                c->ndead_candidates++;
+            }
+            continue;
+        }
+        ran_code |= may_run_code_when_freed(c, e);
+        wcf_ptrmap_remove(&c->tracked, obj);
+        if (e->buffer && c->buffer_release != NULL) {
+            PyObject *done = PyObject_CallFunction(c->buffer_release, "L", (long long)e->object_id);
+            if (done == NULL)
+                wcf_internal_error(c, "buffer tracking release");
+            Py_XDECREF(done);
+        }
+        free_tracked(c, e); /* may note more candidates: the object's own children */
+    }
+    if (ran_code)
+        wcf_clock_tick(c);
 }
 
 /* Releases tracked objects no recorded scope can reach (directly or through recorded children). */
@@ -1225,6 +1295,9 @@ void wcf_maybe_sweep(Core *c)
 
 void wcf_values_free(Core *c)
 {
+    free(c->dead_candidates);
+    c->dead_candidates = NULL;
+    c->ndead_candidates = c->cap_dead_candidates = 0;
     if (c->tracked.slots != NULL) {
         for (size_t i = 0; i <= c->tracked.mask; i++)
             if (wcf_ptrmap_live(&c->tracked.slots[i]))

@@ -68,6 +68,23 @@ class ProgramEnvironmentTest(unittest.TestCase):
             self.assertEqual(recording.meta["status"], "complete")
             self.assertEqual(recording.query("SELECT kind, message FROM notices"), [])
 
+    def test_objects_die_when_the_program_lets_go_of_them(self):
+        """The recorder's references do not keep objects alive: __del__, weakref callbacks and the closing of a
+        file left open in a function happen where plain python has them (the output shows the order)."""
+        from .recording_checks import marker_lines
+
+        for mode in ("balanced", "deep"):
+            program = program_path("lifetime_prog.py")
+            plain = run_plain(program)
+            completed, out = record(program, options=["--mode", mode])
+            self.assertEqual((completed.stdout, completed.stderr), (plain.stdout, plain.stderr), mode)
+            self.assertIn(b"read back: written\n", completed.stdout)
+            recording = Recording(out)
+            self.addCleanup(recording.close)
+            self.assertEqual(recording.meta["status"], "complete")
+            step = recording.line_steps(marker_lines(program)["read-back"])[0]
+            self.assertRegex(recording.local(step, "back"), r"^<_io\.TextIOWrapper")
+
     def test_tracing_turned_off_and_restored_by_the_program(self):
         """sys.settrace(None) ... sys.settrace(saved), as test.support.no_tracing does: the program runs as under
         plain python (the saved trace function is callable), recording goes on after the restore, and with the
