@@ -211,6 +211,26 @@ def _classify(cls):
     return "opaque"
 
 
+_MANAGED_DICT = 1 << 4  # Py_TPFLAGS_MANAGED_DICT (CPython >= 3.11): instances of classes
+
+
+def instance_namespace(obj):
+    """The instance's __dict__, or None when it has none yet: reading must not make one. A C type that keeps the
+    dict pointer itself (functools.partial flattens a nested partial only while it has no __dict__; classes
+    before 3.11) has it read from memory; a managed dict (classes, 3.11+) is made invisibly."""
+    cls = type(obj)
+    offset = cls.__dictoffset__
+    if offset > 0 and not cls.__flags__ & _MANAGED_DICT:
+        import ctypes
+
+        if not ctypes.c_void_p.from_address(id(obj) + offset).value:
+            return None
+    try:
+        return object.__getattribute__(obj, "__dict__")
+    except Exception:
+        return None
+
+
 def _slot_names(cls, cache={}):
     names = cache.get(cls)
     if names is None:
@@ -394,10 +414,7 @@ class ValueCapture:
             return list(itertools.islice(deque.__iter__(obj), limit)), deque.__len__(obj)
         # instance: __dict__ (read without __getattribute__ overrides), then slots
         flat = []
-        try:
-            namespace = object.__getattribute__(obj, "__dict__")
-        except Exception:
-            namespace = None
+        namespace = instance_namespace(obj)
         length = 0
         if type(namespace) is dict:
             length = dict.__len__(namespace)

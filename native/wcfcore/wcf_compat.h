@@ -237,6 +237,23 @@ static inline PyObject **wcf_dict_pairs(PyObject *dict, Py_ssize_t count)
     return wcf_dict_entries(keys, &stride);
 }
 
+/* An instance's __dict__ (new reference), or NULL (no exception) when it has none yet: reading must not make
+ * one. Where the type keeps the dict pointer itself (C types such as functools.partial, which flattens a nested
+ * partial only while its __dict__ is NULL), the pointer is read; a managed dict (instances of classes, 3.11+)
+ * is asked for with PyObject_GenericGetDict, whose materializing the inline values is invisible to the program. */
+static inline PyObject *wcf_instance_dict(PyObject *obj)
+{
+    PyTypeObject *t = Py_TYPE(obj);
+    if (t->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
+        PyObject *dict = PyObject_GenericGetDict(obj, NULL);
+        if (dict == NULL)
+            PyErr_Clear();
+        return dict;
+    }
+    PyObject **slot = t->tp_dictoffset != 0 ? _PyObject_GetDictPtr(obj) : NULL;
+    return slot != NULL ? Py_XNewRef(*slot) : NULL;
+}
+
 /* instance __dict__ versions are usable before 3.13 (see wcf_dict_version_reliable) */
 #define WCF_INSTANCE_DICT_VERSIONS (PY_VERSION_HEX < 0x030D0000)
 

@@ -647,9 +647,7 @@ static int read_children(Core *c, Tracked *e, PyObject **out, int64_t *length)
     }
     case K_INSTANCE: {
         int64_t count = 0;
-        PyObject *dict = PyObject_GenericGetDict(obj, NULL); /* the instance __dict__, no __getattribute__ */
-        if (dict == NULL)
-            PyErr_Clear();
+        PyObject *dict = wcf_instance_dict(obj); /* the instance __dict__, no __getattribute__ */
         if (dict != NULL && PyDict_CheckExact(dict)) {
             Py_ssize_t pos = 0;
             PyObject *key, *value;
@@ -771,9 +769,8 @@ static void refresh_ndarray(Core *c, Tracked *e)
 static void remember_storage(Tracked *e)
 {
     if (e->kind == K_INSTANCE) {
-        PyObject *dict = PyObject_GenericGetDict(e->obj, NULL);
+        PyObject *dict = wcf_instance_dict(e->obj);
         if (dict == NULL) {
-            PyErr_Clear();
             e->namespace = NULL;
             return;
         }
@@ -942,11 +939,9 @@ static void refresh(Core *c, Tracked *e, int level)
     if (kind == K_INSTANCE && WCF_INSTANCE_DICT_VERSIONS && e->expanded && e->namespace != NULL &&
         (e->type->slots == NULL || PyTuple_GET_SIZE(e->type->slots) == 0)) {
         /* an unmodified __dict__ (same dict, same version tag): only nested states can have changed */
-        PyObject *dict = PyObject_GenericGetDict(e->obj, NULL);
-        int same = dict == e->namespace && wcf_dict_version(dict) == e->dict_version;
+        PyObject *dict = wcf_instance_dict(e->obj);
+        int same = dict != NULL && dict == e->namespace && wcf_dict_version(dict) == e->dict_version;
         Py_XDECREF(dict);
-        if (dict == NULL)
-            PyErr_Clear();
         if (same) {
             refresh_nested(c, e, level);
             return;

@@ -104,6 +104,15 @@ class NoUserCodeTest(unittest.TestCase):
         self.assertEqual(recording.local(end, "Point"), "<class '__main__.Point'>")
 
 
+class ReadingChangesNothingTest(unittest.TestCase):
+    def test_an_objects_missing_dict_is_not_created_by_reading_it(self):
+        completed, recording, marks = recorded(self, "reading_changes_nothing.py", ["--mode", "deep"])
+        self.assertEqual(completed.stdout, b"True (1, 2) 6\n".replace(b"True", b"inner read\nTrue"),
+                         completed.stderr)
+        step = recording.line_steps(marks["printed"])[0]
+        self.assertRegex(recording.local(step, "outer"), r"^functools\.partial")
+
+
 class SameNamedTypesTest(unittest.TestCase):
     """Distinct classes with one qualified name (a factory's class, a module imported fresh twice) share one
     row of the types table, whose names are unique: the recording completes and each object has its type."""
