@@ -405,6 +405,11 @@ class Recorder(RecordingLifecycle):
                 return
             try:
                 record.after_exception = False
+                thread = record.thread
+                if thread.last_exception is not None and sys.exc_info()[1] is not thread.last_exception:
+                    # kept only while the program handles it (a bare `raise` is then no new exception); holding it
+                    # longer would keep its traceback's frames and their locals alive
+                    thread.last_exception = None
                 self._new_step(STEP_LINE, record, frame.f_lineno)
                 self._deep(self._scan_frame, record, frame)
                 if len(self.values.tracked) >= self.values.sweep_threshold:

@@ -144,7 +144,7 @@ typedef struct ThreadRec {
     unsigned long ident;
     FrameRecord **stack;
     int depth, cap;
-    PyObject *last_exception; /* strong */
+    PyObject *last_exception; /* strong: the exception last recorded as raised, while the program handles it */
 } ThreadRec;
 
 typedef struct Tracked {

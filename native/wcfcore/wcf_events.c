@@ -385,6 +385,15 @@ void wcf_on_line(Core *c, FrameRecord *r, int line)
     if (!c->active)
         return;
     r->after_exception = 0;
+    ThreadRec *t = r->thread;
+    if (t->last_exception != NULL) {
+        /* kept only while the program handles it (a bare `raise` is then no new exception); holding it longer
+         * would keep its traceback's frames and their locals alive */
+        PyObject *handled = PyErr_GetHandledException();
+        if (handled != t->last_exception)
+            Py_CLEAR(t->last_exception);
+        Py_XDECREF(handled);
+    }
     new_step(c, STEP_LINE, r, line);
     wcf_scan_frame(c, r, r->prev_line);
     r->prev_line = r->cur_line = line;

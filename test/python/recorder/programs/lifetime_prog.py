@@ -13,6 +13,13 @@ class Thing:
         print("del", self.n)
 
 
+class Marker:
+    """Made without a Python __init__: the recorder first meets it inside the exception."""
+
+    def __del__(self):
+        print("del marker")
+
+
 def make(n):
     t = Thing(n)
     return t.n
@@ -47,6 +54,11 @@ def main():
         print("read back:", back.read())  # @read-back
     os.remove(path)
     os.rmdir(os.path.dirname(path))
+    try:
+        raise ValueError(Marker())  # the exception holds the Marker; it goes when the handler ends
+    except ValueError:
+        print("handled")
+    print("after handler")
     keep = Thing(40)
     return keep
 
