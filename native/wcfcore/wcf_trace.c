@@ -52,6 +52,12 @@ int wcf_trace_function(PyObject *obj, PyFrameObject *frame, int what, PyObject *
     if (saved)
         PyErr_Fetch(&saved_type, &saved_value, &saved_tb);
     wcf_lock(c, ts);
+    if (!c->active) { /* the recording ended while this thread waited for the lock */
+        wcf_unlock(c);
+        if (saved)
+            PyErr_Restore(saved_type, saved_value, saved_tb);
+        return 0;
+    }
     FrameRecord *r;
     switch (what) {
     case PyTrace_CALL:
@@ -160,7 +166,13 @@ void wcf_code_lines(Core *c, CodeInfo *ci)
     if (saved)                                                                                             \
         PyErr_Fetch(&saved_type, &saved_value, &saved_tb);                                                 \
     wcf_lock(c, ts);                                                                                       \
-    PyObject *result = NULL;
+    PyObject *result = NULL;                                                                               \
+    if (!c->active) { /* the recording ended while this thread waited for the lock */                      \
+        wcf_unlock(c);                                                                                     \
+        if (saved)                                                                                         \
+            PyErr_Restore(saved_type, saved_value, saved_tb);                                              \
+        Py_RETURN_NONE;                                                                                    \
+    }
 
 #define END_CALLBACK()                                                                                     \
     if (wcf_error_pending(c))                                                                              \

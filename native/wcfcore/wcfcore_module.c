@@ -465,6 +465,11 @@ static PyObject *core_pause(Core *c, PyObject *flag)
 static PyObject *core_release_objects(Core *c, PyObject *unused)
 {
     (void)unused;
+    /* after stop(): an event of another thread that waited for the lock must find nothing to touch (the clock's
+     * record pointer included) */
+    c->active = 0;
+    c->clock_on = 0;
+    wcf_clock_tick(c);
     wcf_release_all(c);
     Py_RETURN_NONE;
 }
