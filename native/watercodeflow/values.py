@@ -494,6 +494,12 @@ class ValueCapture:
 
     # -- lifetime ---------------------------------------------------------------------------------
 
+    def _forget_buffer(self, object_id):
+        """An object released by the recorder: buffer tracking lets it go too."""
+        if object_id in self.buffer_objects:
+            self.buffer_objects.discard(object_id)
+            self.buffers.release(object_id)
+
     def release_dead(self, keep_held):
         """Release the tracked objects only the recorder still holds among those it dropped a reference to: the
         program cannot reach them any more, so under plain python they would be gone already (and their __del__
@@ -512,9 +518,7 @@ class ValueCapture:
                     kept.append(key)
                 continue
             del tracked[key]
-            if entry.object_id in self.buffer_objects:
-                self.buffer_objects.discard(entry.object_id)
-                self.buffers.release(entry.object_id)
+            self._forget_buffer(entry.object_id)
             raw = entry.raw
             entry.obj = entry.raw = None  # the object first: its items are then held by `raw` alone if by nothing else
             if raw and entry.kind != "ndarray" and entry.kind != "tensor":
@@ -538,10 +542,7 @@ class ValueCapture:
                 pending.extend(child for child in raw if type(child) not in SCALAR_TYPES)
         dead = [key for key, entry in tracked.items() if not entry.marked]
         for key in dead:
-            object_id = tracked.pop(key).object_id
-            if object_id in self.buffer_objects:
-                self.buffer_objects.discard(object_id)
-                self.buffers.release(object_id)
+            self._forget_buffer(tracked.pop(key).object_id)
         for entry in tracked.values():
             entry.marked = False
         self.sweep_threshold = max(4096, 2 * len(tracked))

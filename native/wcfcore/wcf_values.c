@@ -1159,6 +1159,18 @@ void wcf_mark_scope(Core *c, Scope *s)
         }
 }
 
+/* Frees a tracked entry already out of the map (the release and the sweep): buffer tracking lets it go too. */
+static void forget(Core *c, Tracked *e)
+{
+    if (e->buffer && c->buffer_release != NULL) {
+        PyObject *done = PyObject_CallFunction(c->buffer_release, "L", (long long)e->object_id);
+        if (done == NULL)
+            wcf_internal_error(c, "buffer tracking release");
+        Py_XDECREF(done);
+    }
+    free_tracked(c, e);
+}
+
 void wcf_note_dropped(Core *c, PyObject *obj)
 {
     if (c->ndead_candidates == c->cap_dead_candidates) {
@@ -1207,13 +1219,7 @@ void wcf_release_dead(Core *c, int keep_held)
         }
         ran_code |= may_run_code_when_freed(c, e);
         wcf_ptrmap_remove(&c->tracked, obj);
-        if (e->buffer && c->buffer_release != NULL) {
-            PyObject *done = PyObject_CallFunction(c->buffer_release, "L", (long long)e->object_id);
-            if (done == NULL)
-                wcf_internal_error(c, "buffer tracking release");
-            Py_XDECREF(done);
-        }
-        free_tracked(c, e); /* may note more candidates: the object's own children */
+        forget(c, e); /* may note more candidates: the object's own children */
     }
     if (ran_code)
         wcf_clock_tick(c);
@@ -1274,15 +1280,8 @@ void wcf_maybe_sweep(Core *c)
     }
     for (size_t i = 0; i < ndead; i++)
         wcf_ptrmap_remove(&c->tracked, dead[i]->obj);
-    for (size_t i = 0; i < ndead; i++) {
-        if (dead[i]->buffer && c->buffer_release != NULL) {
-            PyObject *done = PyObject_CallFunction(c->buffer_release, "L", (long long)dead[i]->object_id);
-            if (done == NULL)
-                wcf_internal_error(c, "buffer tracking release");
-            Py_XDECREF(done);
-        }
-        free_tracked(c, dead[i]);
-    }
+    for (size_t i = 0; i < ndead; i++)
+        forget(c, dead[i]);
     free(dead);
     int64_t grown = 2 * (int64_t)c->tracked.count;
     c->sweep_threshold = grown > 4096 ? grown : 4096;
